@@ -1,0 +1,50 @@
+"""API-token authentication shared by the faces that use account tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.connection import ASGIConnection
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.domain.accounts.models import Account, User
+from ticketry.domain.accounts.rights import user_has_right
+from ticketry.domain.accounts.services import token_authenticate
+from ticketry.domain.errors import Forbidden, Unauthenticated
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    account: Account
+
+    def require(self, right: str) -> None:
+        if not user_has_right(self.user, right):
+            raise Forbidden()
+
+
+def token_from_headers(connection: ASGIConnection) -> str | None:
+    """``Authorization: Token <key>``, the seed's ``Authentication: Token <key>``, or
+    the Orders API's bare ``Authorization: <key>``."""
+    for header in ("authorization", "authentication"):
+        value = connection.headers.get(header)
+        if not value:
+            continue
+        parts = value.strip().split()
+        if len(parts) == 2 and parts[0].lower() == "token":
+            return parts[1]
+        if len(parts) == 1:
+            return parts[0]
+        return ""
+    return None
+
+
+async def authenticate_token(connection: ASGIConnection, session: AsyncSession) -> Principal:
+    raw = token_from_headers(connection)
+    if raw is None:
+        raise Unauthenticated("Authentication credentials were not provided.")
+    found = await token_authenticate(session, raw)
+    if found is None:
+        raise Unauthenticated("Invalid token.")
+    user, account = found
+    return Principal(user=user, account=account)

@@ -1,0 +1,89 @@
+"""The Retino face: Tickets API v2 (and, with the orders issue, Orders API v2) at /api/v2."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Litestar, Request, Router, get
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from ticketry.api.common.openapi import openapi_document
+from ticketry.api.common.state import provide_session
+from ticketry.api.retino import lookups, notes, products, schemas, tickets
+from ticketry.api.retino.deps import provide_principal
+from ticketry.api.retino.errors import EXCEPTION_HANDLERS
+
+PREFIX = "/api/v2"
+SCHEMA_PATH = f"{PREFIX}/schema"
+
+REQUEST_BODIES: dict[str, type[msgspec.Struct]] = {
+    "tickets_create": schemas.TicketCreate,
+    "tickets_update": schemas.TicketPut,
+    "tickets_partial_update": schemas.TicketPatch,
+    "ticket_products_create": schemas.ProductCreate,
+    "ticket_products_update": schemas.ProductCreate,
+    "ticket_products_partial_update": schemas.ProductPatch,
+    "internal_note_create": schemas.InternalNoteCreate,
+    "credit_notes_partial_update": schemas.CreditNotePatch,
+}
+
+_schema_cache: dict[int, dict[str, Any]] = {}
+
+
+@get(SCHEMA_PATH, include_in_schema=False, sync_to_thread=False)
+def schema(request: Request) -> dict[str, Any]:
+    app = request.app
+    key = id(app)
+    if key not in _schema_cache:
+        _schema_cache[key] = openapi_document(app, REQUEST_BODIES)
+    return _schema_cache[key]
+
+
+def retino_document(app: Litestar) -> dict[str, Any]:
+    return openapi_document(app, REQUEST_BODIES)
+
+
+def create_retino_app(max_body_bytes: int) -> Litestar:
+    api = Router(
+        path=PREFIX,
+        route_handlers=[
+            *tickets.HANDLERS,
+            *products.HANDLERS,
+            *notes.HANDLERS,
+            *lookups.HANDLERS,
+        ],
+        dependencies={"principal": Provide(provide_principal)},
+        security=[{"token": []}],
+    )
+    return Litestar(
+        route_handlers=[api, schema],
+        dependencies={"db": Provide(provide_session)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Ticketry — Retino Tickets API v2",
+            version="2",
+            description=(
+                "The Retino Tickets API v2, served by Ticketry. Authenticate with "
+                "`Authorization: Token <key>` (also accepted: `Authentication: Token <key>` "
+                "and a bare `Authorization: <key>`). Lists are paginated with `page` and "
+                "`page_size` (default 20, at most 100); a page past the end is a 404."
+            ),
+            path=f"{PREFIX}/_openapi",
+            render_plugins=[],
+            components=Components(
+                security_schemes={
+                    "token": SecurityScheme(
+                        type="apiKey",
+                        name="Authorization",
+                        security_scheme_in="header",
+                        description="`Token <key>`",
+                    )
+                }
+            ),
+        ),
+        debug=False,
+    )

@@ -1,0 +1,84 @@
+"""What every Retino handler needs: the caller, its body, its page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.api.common.auth import Principal, authenticate_token
+from ticketry.api.common.decoding import decode_struct, parse_json
+from ticketry.api.common.state import Runtime
+from ticketry.domain.errors import NotFound, ValidationFailed
+from ticketry.domain.pagination import PageRequest
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+async def provide_principal(request: Request, db: AsyncSession) -> Principal:
+    return await authenticate_token(request, db)
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+async def read_body(request: Request, cls: type[S], *, partial: bool = False) -> S:
+    raw = parse_json(await request.body(), request.headers.get("content-type"))
+    return decode_struct(raw, cls, partial=partial)
+
+
+def page_request(request: Request, page: str | None, page_size: str | None) -> PageRequest:
+    """DRF's PageNumberPagination: a bad page is a 404; a bad page_size falls back."""
+    settings = runtime(request).settings
+    try:
+        number = int(page) if page not in (None, "") else 1
+    except ValueError as exc:
+        raise NotFound("Invalid page.") from exc
+    if number < 1:
+        raise NotFound("Invalid page.")
+    size = settings.default_page_size
+    if page_size not in (None, ""):
+        try:
+            size = int(page_size)  # type: ignore[arg-type]
+        except ValueError:
+            size = settings.default_page_size
+        if size < 1:
+            size = settings.default_page_size
+    return PageRequest(page=number, page_size=min(size, settings.max_page_size))
+
+
+def parse_datetime_param(errors: dict[str, Any], name: str, value: str | None) -> datetime | None:
+    if value in (None, ""):
+        return None
+    assert value is not None
+    text = value.strip().replace(" ", "+") if "T" in value else value.strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time.min).astimezone()
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        errors[name] = ["Enter a valid date/time."]
+        return None
+    return parsed if parsed.tzinfo else parsed.astimezone()
+
+
+def parse_bool_param(errors: dict[str, Any], name: str, value: str | None) -> bool | None:
+    if value in (None, ""):
+        return None
+    assert value is not None
+    lowered = value.strip().lower()
+    if lowered in {"true", "1", "yes", "on"}:
+        return True
+    if lowered in {"false", "0", "no", "off"}:
+        return False
+    errors[name] = ["Select a valid choice. Use true or false."]
+    return None
+
+
+def raise_param_errors(errors: dict[str, Any]) -> None:
+    if errors:
+        raise ValidationFailed(errors)

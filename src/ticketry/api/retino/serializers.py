@@ -1,0 +1,141 @@
+"""Domain reads → Retino wire structs, and Retino requests → domain commands."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from msgspec import UNSET, structs
+from sqlalchemy.engine import RowMapping
+
+from ticketry.api.retino import schemas as s
+from ticketry.domain.tickets.commands import CustomerData, ItemData, PriceData, TicketData
+from ticketry.domain.tickets.queries import TicketView
+
+# Domain field → Retino field, for error bodies.
+FIELD_NAMES = {"assignee": "owner"}
+
+
+def product_out(row: RowMapping) -> s.ProductOut:
+    return s.ProductOut(
+        id=row["public_id"],
+        bound_order_item=row["bound_order_item_public_id"],
+        price=s.PriceOut(
+            with_vat=row["price_with_vat"],
+            without_vat=row["price_without_vat"],
+            vat=row["price_vat"],
+        ),
+        files=[uuid.UUID(f) for f in row["file_ids"] or []],
+        name=row["name"],
+        manufacturer=row["manufacturer"],
+        category=row["category"],
+        product_id=row["product_id"],
+        variant=row["variant"],
+        ean=row["ean"],
+        serial=row["serial"],
+        amount=row["amount"],
+        custom_fields=row["custom_fields"] or {},
+    )
+
+
+def ticket_out(view: TicketView) -> s.TicketOut:
+    t = view.ticket
+    order = view.bound_order
+    return s.TicketOut(
+        id=t["public_id"],
+        code=t["code"],
+        state=t["state_public_id"],
+        tags=view.tags,
+        type=t["type_public_id"],
+        owner=t["assignee_public_id"],
+        bound_order=s.BoundOrderOut(
+            id=order["public_id"],
+            code=order["code"],
+            remote_id=order["remote_id"],
+            order_date=order["order_date"],
+            currency=order["currency"],
+        )
+        if order is not None
+        else None,
+        products=[product_out(p) for p in view.products],
+        shipping=[
+            s.ShippingOut(
+                id=sh["public_id"],
+                carrier=sh["carrier"],
+                tracking_number=sh["tracking_number"],
+                tracking_url=sh["tracking_url"],
+                direction=sh["direction"],
+                created_at=sh["created_at"],
+            )
+            for sh in view.shipments
+        ],
+        customer=s.CustomerOut(
+            name=t["customer_name"], email=t["customer_email"], phone=t["customer_phone"]
+        ),
+        company=t["company"],
+        currency=t["currency"],
+        language=t["language"],
+        country=t["country"],
+        order_id=t["order_id"],
+        order_date=t["order_date"],
+        customer_rating=t["customer_rating"],
+        customer_rating_comment=t["customer_rating_comment"],
+        custom_fields=t["custom_fields"] or {},
+        verification_state=t["verification_state"],
+        is_unread=t["is_unread"],
+        created_at=t["created_at"],
+        updated_at=t["updated_at"],
+        closed_at=t["closed_at"],
+    )
+
+
+def _price(price: Any) -> PriceData | None:
+    if price is UNSET:
+        return UNSET  # type: ignore[return-value]
+    if price is None:
+        return None
+    return PriceData(with_vat=price.with_vat, without_vat=price.without_vat, vat=price.vat)
+
+
+def item_data(product: s.ProductCreate | s.ProductPatch) -> ItemData:
+    values = structs.asdict(product)
+    values["price"] = _price(product.price)
+    return ItemData(**values)
+
+
+def _customer(customer: Any) -> CustomerData:
+    if customer is UNSET:
+        return UNSET  # type: ignore[return-value]
+    return CustomerData(name=customer.name, email=customer.email, phone=customer.phone)
+
+
+def ticket_data(body: s.TicketCreate | s.TicketPut | s.TicketPatch) -> TicketData:
+    values: dict[str, Any] = {}
+    for name in (
+        "currency",
+        "language",
+        "country",
+        "order_id",
+        "order_date",
+        "state",
+        "type",
+        "tags",
+        "company",
+        "custom_fields",
+        "is_unread",
+        "customer_rating",
+        "customer_rating_comment",
+    ):
+        value = getattr(body, name, UNSET)
+        if value is not UNSET:
+            values[name] = value
+    values["customer"] = _customer(body.customer)
+    values["assignee"] = body.owner
+    products = getattr(body, "products", UNSET)
+    if products is not UNSET:
+        values["products"] = [item_data(p) for p in products]
+    return TicketData(**values)
+
+
+def rename_fields(errors: dict[str, Any]) -> dict[str, Any]:
+    return {FIELD_NAMES.get(k, k): v for k, v in errors.items()}

@@ -1,0 +1,122 @@
+"""The ASGI application: every face of Ticketry behind one dispatcher, one runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Litestar
+
+import ticketry.domain.models  # noqa: F401  (every mapper configured)
+from ticketry.api.common.openapi import docs_page
+from ticketry.api.common.state import Runtime
+from ticketry.api.retino.app import PREFIX as RETINO_PREFIX
+from ticketry.api.retino.app import SCHEMA_PATH as RETINO_SCHEMA
+from ticketry.api.retino.app import create_retino_app
+from ticketry.db import create_engine, create_sessionmaker
+from ticketry.settings import Settings, get_settings
+
+log = logging.getLogger("ticketry")
+
+Scope = dict[str, Any]
+
+DOCUMENTS = [("Retino Tickets API v2", RETINO_SCHEMA + "/")]
+
+
+class TicketryApp:
+    """Routes each request to the face that owns its path prefix.
+
+    Each face is its own Litestar app, so each has its own error shapes (a 404 from the
+    Retino face looks like DRF's, one from Paymenter's like Laravel's) and OpenAPI document.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.faces: list[tuple[str, Litestar]] = [
+            (RETINO_PREFIX, create_retino_app(settings.max_body_bytes)),
+        ]
+        self.runtime: Runtime | None = None
+        self._started = asyncio.Lock()
+
+    async def startup(self) -> None:
+        async with self._started:
+            if self.runtime is not None:
+                return
+            engine = create_engine(self.settings.database_url, pool_size=self.settings.db_pool_size)
+            self.runtime = Runtime(
+                settings=self.settings, engine=engine, sessionmaker=create_sessionmaker(engine)
+            )
+            for _, face in self.faces:
+                face.state.runtime = self.runtime
+
+    async def shutdown(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.engine.dispose()
+            self.runtime = None
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:  # report, don't crash the server silently
+                    log.exception("startup failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if self.runtime is None:
+            await self.startup()
+        path: str = scope.get("path", "")
+        for prefix, face in self.faces:
+            if path == prefix or path.startswith(prefix + "/"):
+                await face(scope, receive, send)  # type: ignore[arg-type]
+                return
+        if scope["type"] != "http":
+            return
+        if path.rstrip("/") == "/api/docs":
+            await _respond(send, 200, docs_page(DOCUMENTS).encode(), "text/html; charset=utf-8")
+        elif path == "/":
+            body = msgspec.json.encode(
+                {"name": "Ticketry", "docs": "/api/docs/", "apis": {"retino": RETINO_PREFIX}}
+            )
+            await _respond(send, 200, body, "application/json")
+        elif path == "/healthz":
+            await _respond(send, 200, b'{"status":"ok"}', "application/json")
+        else:
+            await _respond(send, 404, b'{"detail":"Not found."}', "application/json")
+
+
+async def _respond(send: Any, status: int, body: bytes, content_type: str) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(settings: Settings | None = None) -> TicketryApp:
+    return TicketryApp(settings or get_settings())
+
+
+def app_factory() -> TicketryApp:
+    """Entry point for the ASGI server (``ticketry.app:app_factory``)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return create_app()

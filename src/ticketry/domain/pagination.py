@@ -1,0 +1,46 @@
+"""Numbered pages (count + offset) for faces that promise a total."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.domain.errors import NotFound
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    page: int = 1
+    page_size: int = 20
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    count: int
+    page: int
+    page_size: int
+
+    @property
+    def total_pages(self) -> int:
+        return max(1, math.ceil(self.count / self.page_size)) if self.page_size else 1
+
+
+async def paginate_rows(
+    session: AsyncSession, stmt: Select[Any], request: PageRequest
+) -> Page[Any]:
+    """Count, then fetch one page. A page past the end is a 404, as in DRF."""
+    count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
+    count = int(await session.scalar(count_stmt) or 0)
+    total_pages = max(1, math.ceil(count / request.page_size))
+    if request.page > total_pages:
+        raise NotFound("Invalid page.")
+    offset = (request.page - 1) * request.page_size
+    rows = (await session.execute(stmt.limit(request.page_size).offset(offset))).all()
+    return Page(items=list(rows), count=count, page=request.page, page_size=request.page_size)

@@ -1,0 +1,219 @@
+"""Products in a ticket: checks, and the add/update/remove services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from msgspec import UNSET
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.domain.accounts.models import Account, User
+from ticketry.domain.catalog.custom_fields import custom_fields_for, custom_values_check
+from ticketry.domain.errors import ErrorCollector, FieldErrors, NotFound, ValidationFailed
+from ticketry.domain.events.services import event_record
+from ticketry.domain.refs import Ref, ref_clause, ref_get_or_404
+from ticketry.domain.tickets.commands import ItemData
+from ticketry.domain.tickets.models import HistoryItem, Ticket, TicketItem
+from ticketry.domain.tickets.searchdoc import ticket_search_refresh
+from ticketry.domain.types import utcnow
+from ticketry.domain.validation import check_max_length, check_price
+
+_TEXT_LIMITS = {
+    "name": 255,
+    "manufacturer": 200,
+    "category": 200,
+    "product_id": 100,
+    "variant": 200,
+    "ean": 64,
+    "serial": 100,
+}
+_MAX_AMOUNT = Decimal("100000000")
+_MAX_PRICE = Decimal("100000000000000")
+
+
+async def item_check(
+    session: AsyncSession, account_id: int, item: ItemData, *, creating: bool
+) -> FieldErrors:
+    errors = ErrorCollector()
+    if creating and (item.name is UNSET or not item.name):
+        errors.add("name", "This field is required.")
+    for field, limit in _TEXT_LIMITS.items():
+        value = getattr(item, field)
+        if value not in (UNSET, None):
+            check_max_length(errors, field, value, limit)
+    if item.amount is not UNSET:
+        if not item.amount.is_finite() or item.amount <= 0 or item.amount >= _MAX_AMOUNT:
+            errors.add("amount", "Ensure this value is greater than 0 and below 100000000.")
+    if item.price not in (UNSET, None):
+        price = item.price
+        parts = [None if v is UNSET else v for v in (price.with_vat, price.without_vat, price.vat)]  # type: ignore[union-attr]
+        for part in parts:
+            if part is not None and (not part.is_finite() or abs(part) >= _MAX_PRICE):
+                errors.add("price", "Ensure prices are finite and below 10^14.")
+                break
+        else:
+            check_price(errors, "price", *parts)  # type: ignore[arg-type]
+    if item.custom_fields is not UNSET:
+        fields = await custom_fields_for(session, account_id=account_id, target="product")
+        normalised, cf_errors = custom_values_check(fields, item.custom_fields)
+        errors.nest("custom_fields", cf_errors)
+        if not cf_errors:
+            item.custom_fields = normalised
+    return errors.errors
+
+
+def item_apply(row: TicketItem, item: ItemData) -> None:
+    for field in ("name", "manufacturer", "category", "product_id", "variant", "ean"):
+        value = getattr(item, field)
+        if value is not UNSET:
+            setattr(row, field, value or "")
+    if item.serial is not UNSET:
+        row.serial = item.serial
+    if item.amount is not UNSET:
+        row.amount = item.amount
+    if item.price is None:
+        row.price_with_vat = row.price_without_vat = row.price_vat = None
+    elif item.price is not UNSET:
+        for part, column in (
+            ("with_vat", "price_with_vat"),
+            ("without_vat", "price_without_vat"),
+            ("vat", "price_vat"),
+        ):
+            value = getattr(item.price, part)
+            if value is not UNSET:
+                setattr(row, column, value)
+    if item.custom_fields is not UNSET:
+        merged = dict(row.custom_fields or {})
+        merged.update(item.custom_fields)
+        row.custom_fields = {k: v for k, v in merged.items() if v is not None}
+
+
+def item_new(ticket: Ticket, item: ItemData, *, position: int) -> TicketItem:
+    row = TicketItem(
+        account_id=ticket.account_id,
+        ticket_id=ticket.id,
+        position=position,
+        amount=Decimal(1),
+        custom_fields={},
+        file_ids=[],
+    )
+    item_apply(row, item)
+    return row
+
+
+async def _touch(
+    session: AsyncSession,
+    ticket: Ticket,
+    actor: User | None,
+    event_type: str,
+    item: TicketItem,
+    data: dict[str, Any],
+) -> None:
+    ticket.updated_at = utcnow()
+    ticket.version += 1
+    await session.flush()
+    from ticketry.domain.orders.binding import ticket_bind_order
+
+    await ticket_bind_order(session, ticket=ticket)
+    await ticket_search_refresh(session, ticket=ticket)
+    session.add(
+        HistoryItem(
+            account_id=ticket.account_id,
+            ticket_id=ticket.id,
+            item_type=event_type.split(".", 1)[1].upper(),
+            data={"product": item.name, **data},
+            user_id=actor.id if actor else None,
+        )
+    )
+    event_record(
+        session,
+        account_id=ticket.account_id,
+        event_type=event_type,
+        entity_type="ticket_item",
+        entity_id=item.id,
+        ticket_id=ticket.id,
+        actor_user_id=actor.id if actor else None,
+        data={"item_public_id": str(item.public_id), **data},
+    )
+
+
+async def _item_get(
+    session: AsyncSession, account_id: int, ticket: Ticket, ref: Ref, *, for_update: bool = False
+) -> TicketItem:
+    stmt = select(TicketItem).where(
+        ref_clause(TicketItem, ref),
+        TicketItem.ticket_id == ticket.id,
+        TicketItem.account_id == account_id,
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = await session.scalar(stmt)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def ticket_item_add(
+    session: AsyncSession, *, account: Account, actor: User | None, ticket_ref: Ref, data: ItemData
+) -> TicketItem:
+    ticket = await ref_get_or_404(
+        session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True
+    )
+    problems = await item_check(session, account.id, data, creating=True)
+    if problems:
+        raise ValidationFailed(problems)
+    last = await session.scalar(
+        select(func.max(TicketItem.position)).where(TicketItem.ticket_id == ticket.id)
+    )
+    row = item_new(ticket, data, position=(last or 0) + 1)
+    session.add(row)
+    await session.flush()
+    await _touch(session, ticket, actor, "ticket.product_added", row, {})
+    await session.commit()
+    return row
+
+
+async def ticket_item_update(
+    session: AsyncSession,
+    *,
+    account: Account,
+    actor: User | None,
+    ticket_ref: Ref,
+    ref: Ref,
+    data: ItemData,
+) -> TicketItem:
+    ticket = await ref_get_or_404(
+        session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True
+    )
+    row = await _item_get(session, account.id, ticket, ref, for_update=True)
+    problems = await item_check(session, account.id, data, creating=False)
+    if problems:
+        raise ValidationFailed(problems)
+    item_apply(row, data)
+    row.updated_at = utcnow()
+    await _touch(session, ticket, actor, "ticket.product_updated", row, {})
+    await session.commit()
+    return row
+
+
+async def ticket_item_remove(
+    session: AsyncSession, *, account: Account, actor: User | None, ticket_ref: Ref, ref: Ref
+) -> None:
+    ticket = await ref_get_or_404(
+        session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True
+    )
+    row = await _item_get(session, account.id, ticket, ref, for_update=True)
+    await _touch(session, ticket, actor, "ticket.product_removed", row, {})
+    await session.delete(row)
+    await session.flush()
+    await ticket_search_refresh(session, ticket=ticket)
+    await session.commit()
+
+
+async def ticket_item_get(
+    session: AsyncSession, *, account: Account, ticket_ref: Ref, ref: Ref
+) -> TicketItem:
+    ticket = await ref_get_or_404(session, Ticket, account_id=account.id, ref=ticket_ref)
+    return await _item_get(session, account.id, ticket, ref)

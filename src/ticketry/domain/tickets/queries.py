@@ -1,0 +1,235 @@
+"""Reading tickets: list, search, detail. Related rows are batch-loaded, never per ticket."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from ticketry.domain.accounts.models import User
+from ticketry.domain.catalog.models import Tag, TicketState, TicketType
+from ticketry.domain.errors import NotFound, ValidationFailed
+from ticketry.domain.orders.models import Order, OrderItem
+from ticketry.domain.pagination import Page, PageRequest, paginate_rows
+from ticketry.domain.refs import Ref, ref_clause
+from ticketry.domain.search import like_pattern, search_terms
+from ticketry.domain.tickets.models import Shipment, Ticket, TicketItem, ticket_tags
+
+ORDERING_FIELDS = ("created_at", "updated_at", "closed_at")
+
+
+@dataclass
+class TicketFilter:
+    created_at_from: datetime | None = None
+    updated_at_from: datetime | None = None
+    closed_at_from: datetime | None = None
+    is_closed: bool | None = None
+    search: str | None = None
+    ordering: list[str] = field(default_factory=lambda: ["-created_at"])
+
+
+@dataclass
+class TicketView:
+    ticket: RowMapping
+    products: list[RowMapping] = field(default_factory=list)
+    tags: list[uuid.UUID] = field(default_factory=list)
+    shipments: list[RowMapping] = field(default_factory=list)
+    bound_order: RowMapping | None = None
+
+
+_state = aliased(TicketState)
+_type = aliased(TicketType)
+_owner = aliased(User)
+
+
+def _base_select(account_id: int) -> Select[Any]:
+    return (
+        select(
+            Ticket.__table__,
+            _state.public_id.label("state_public_id"),
+            _type.public_id.label("type_public_id"),
+            _owner.public_id.label("assignee_public_id"),
+        )
+        .join(_state, _state.id == Ticket.state_id)
+        .outerjoin(_type, _type.id == Ticket.type_id)
+        .outerjoin(_owner, _owner.id == Ticket.assignee_id)
+        .where(Ticket.account_id == account_id)
+    )
+
+
+def parse_ordering(raw: str | None) -> list[str]:
+    if not raw:
+        return ["-created_at"]
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    bad = [k for k in keys if k.lstrip("-") not in ORDERING_FIELDS]
+    if bad:
+        allowed = ", ".join(f"{f}, -{f}" for f in ORDERING_FIELDS)
+        raise ValidationFailed.single(
+            "ordering", f'"{bad[0]}" is not a valid ordering. Use {allowed}.'
+        )
+    return keys
+
+
+def _order_by(keys: list[str]) -> list[Any]:
+    clauses: list[Any] = []
+    for key in keys:
+        column = getattr(Ticket, key.lstrip("-"))
+        clauses.append(
+            column.desc().nulls_last() if key.startswith("-") else column.asc().nulls_last()
+        )
+    # A unique key last keeps pages stable while rows are written.
+    last_desc = keys[-1].startswith("-") if keys else True
+    clauses.append(Ticket.id.desc() if last_desc else Ticket.id.asc())
+    return clauses
+
+
+def _apply_filter(stmt: Select[Any], flt: TicketFilter) -> Select[Any]:
+    if flt.created_at_from is not None:
+        stmt = stmt.where(Ticket.created_at >= flt.created_at_from)
+    if flt.updated_at_from is not None:
+        stmt = stmt.where(Ticket.updated_at >= flt.updated_at_from)
+    if flt.closed_at_from is not None:
+        stmt = stmt.where(Ticket.closed_at >= flt.closed_at_from)
+    if flt.is_closed is True:
+        stmt = stmt.where(Ticket.closed_at.is_not(None))
+    elif flt.is_closed is False:
+        stmt = stmt.where(Ticket.closed_at.is_(None))
+    if flt.search:
+        terms = search_terms(flt.search)
+        for term in terms:
+            stmt = stmt.where(Ticket.search_text.like(like_pattern(term), escape="\\"))
+    return stmt
+
+
+async def ticket_views(
+    session: AsyncSession, account_id: int, rows: list[RowMapping]
+) -> list[TicketView]:
+    """Attach products, tags, shipments and bound orders: four queries for any page size."""
+    views = [TicketView(ticket=row) for row in rows]
+    if not views:
+        return views
+    ids = [v.ticket["id"] for v in views]
+    by_id = {v.ticket["id"]: v for v in views}
+    bound_item = aliased(OrderItem)
+    products = await session.execute(
+        select(TicketItem.__table__, bound_item.public_id.label("bound_order_item_public_id"))
+        .outerjoin(bound_item, bound_item.id == TicketItem.bound_order_item_id)
+        .where(TicketItem.ticket_id.in_(ids), TicketItem.account_id == account_id)
+        .order_by(TicketItem.ticket_id, TicketItem.position, TicketItem.id)
+    )
+    for prow in products.mappings():
+        by_id[prow["ticket_id"]].products.append(prow)
+    tags = await session.execute(
+        select(ticket_tags.c.ticket_id, Tag.public_id)
+        .join(Tag, Tag.id == ticket_tags.c.tag_id)
+        .where(ticket_tags.c.ticket_id.in_(ids), ticket_tags.c.account_id == account_id)
+        .order_by(ticket_tags.c.ticket_id, Tag.id)
+    )
+    for ticket_id, tag_public_id in tags:
+        by_id[ticket_id].tags.append(tag_public_id)
+    shipments = await session.execute(
+        select(Shipment.__table__)
+        .where(Shipment.ticket_id.in_(ids), Shipment.account_id == account_id)
+        .order_by(Shipment.ticket_id, Shipment.id)
+    )
+    for srow in shipments.mappings():
+        by_id[srow["ticket_id"]].shipments.append(srow)
+    order_ids = {v.ticket["bound_order_id"] for v in views if v.ticket["bound_order_id"]}
+    if order_ids:
+        orders = await session.execute(
+            select(
+                Order.id,
+                Order.public_id,
+                Order.code,
+                Order.remote_id,
+                Order.order_date,
+                Order.currency,
+            ).where(Order.id.in_(order_ids), Order.account_id == account_id)
+        )
+        order_map: dict[int, RowMapping] = {o["id"]: o for o in orders.mappings()}
+        for view in views:
+            view.bound_order = order_map.get(view.ticket["bound_order_id"])
+    return views
+
+
+async def ticket_list(
+    session: AsyncSession, *, account_id: int, flt: TicketFilter, page: PageRequest
+) -> Page[TicketView]:
+    stmt = _apply_filter(_base_select(account_id), flt).order_by(*_order_by(flt.ordering))
+    result = await paginate_rows(session, stmt, page)
+    rows = [r._mapping for r in result.items]
+    views = await ticket_views(session, account_id, rows)
+    return Page(items=views, count=result.count, page=result.page, page_size=result.page_size)
+
+
+async def ticket_get(session: AsyncSession, *, account_id: int, ref: Ref) -> TicketView:
+    row = (await session.execute(_base_select(account_id).where(ref_clause(Ticket, ref)))).first()
+    if row is None:
+        raise NotFound()
+    (view,) = await ticket_views(session, account_id, [row._mapping])
+    return view
+
+
+async def ticket_id_for(session: AsyncSession, *, account_id: int, ref: Ref) -> int:
+    """The ticket's integer id, or NotFound: a 404 comes before any body validation."""
+    ticket_id = await session.scalar(
+        select(Ticket.id).where(ref_clause(Ticket, ref), Ticket.account_id == account_id)
+    )
+    if ticket_id is None:
+        raise NotFound()
+    return int(ticket_id)
+
+
+async def ticket_items_list(
+    session: AsyncSession, *, account_id: int, ticket_ref: Ref
+) -> list[RowMapping]:
+    ticket_id = await ticket_id_for(session, account_id=account_id, ref=ticket_ref)
+    bound_item = aliased(OrderItem)
+    rows = await session.execute(
+        select(TicketItem.__table__, bound_item.public_id.label("bound_order_item_public_id"))
+        .outerjoin(bound_item, bound_item.id == TicketItem.bound_order_item_id)
+        .where(TicketItem.ticket_id == ticket_id, TicketItem.account_id == account_id)
+        .order_by(TicketItem.position, TicketItem.id)
+    )
+    return list(rows.mappings())
+
+
+async def ticket_item_view(
+    session: AsyncSession, *, account_id: int, ticket_ref: Ref, ref: Ref
+) -> RowMapping:
+    bound_item = aliased(OrderItem)
+    row = (
+        await session.execute(
+            select(TicketItem.__table__, bound_item.public_id.label("bound_order_item_public_id"))
+            .join(Ticket, Ticket.id == TicketItem.ticket_id)
+            .outerjoin(bound_item, bound_item.id == TicketItem.bound_order_item_id)
+            .where(
+                and_(ref_clause(Ticket, ticket_ref), Ticket.account_id == account_id),
+                ref_clause(TicketItem, ref),
+                TicketItem.account_id == account_id,
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound()
+    return row._mapping
+
+
+__all__ = [
+    "ORDERING_FIELDS",
+    "TicketFilter",
+    "TicketView",
+    "parse_ordering",
+    "ticket_get",
+    "ticket_id_for",
+    "ticket_item_view",
+    "ticket_items_list",
+    "ticket_list",
+    "ticket_views",
+]

@@ -1,0 +1,416 @@
+"""Writing tickets: create, update, close. Each call is one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from msgspec import UNSET
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.domain.accounts.models import Account, User
+from ticketry.domain.catalog.custom_fields import custom_fields_for, custom_values_check
+from ticketry.domain.catalog.models import TICKET_STATUSES, Tag, TicketState, TicketType
+from ticketry.domain.conversations.contacts import contact_get_or_create
+from ticketry.domain.errors import ErrorCollector, NotFound
+from ticketry.domain.events.services import event_record
+from ticketry.domain.refs import Ref, missing_ref_message, ref_get, ref_get_or_404
+from ticketry.domain.tickets.codes import ticket_code_allocate
+from ticketry.domain.tickets.commands import TicketData
+from ticketry.domain.tickets.items import item_apply, item_check, item_new
+from ticketry.domain.tickets.models import (
+    TICKET_CHANNELS,
+    TICKET_PRIORITIES,
+    HistoryItem,
+    Ticket,
+    TicketItem,
+    ticket_tags,
+)
+from ticketry.domain.tickets.searchdoc import ticket_search_refresh
+from ticketry.domain.types import utcnow
+from ticketry.domain.validation import (
+    check_country,
+    check_currency,
+    check_email,
+    check_language,
+    check_max_length,
+)
+
+_SIMPLE_FIELDS = (
+    "subject",
+    "currency",
+    "language",
+    "country",
+    "order_id",
+    "order_date",
+    "priority",
+    "channel",
+    "department",
+    "from_email",
+    "company",
+    "customer_rating",
+    "customer_rating_comment",
+    "is_unread",
+)
+
+
+async def _default_state(session: AsyncSession, account_id: int, status: str) -> TicketState:
+    state = await session.scalar(
+        select(TicketState)
+        .where(TicketState.account_id == account_id, TicketState.status == status)
+        .order_by(TicketState.is_default.desc(), TicketState.position, TicketState.id)
+        .limit(1)
+    )
+    if state is None:
+        raise NotFound(f"The account has no state for status '{status}'.")
+    return state
+
+
+class _Resolved:
+    state: TicketState | None = None
+    type_id: int | None = None
+    assignee_id: int | None = None
+    tag_ids: list[int] | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+async def _check(
+    session: AsyncSession, account_id: int, data: TicketData, errors: ErrorCollector
+) -> _Resolved:
+    """Validate values and resolve references; every problem goes into ``errors``."""
+    out = _Resolved()
+    if data.currency is not UNSET:
+        check_currency(errors, "currency", data.currency)
+    if data.language is not UNSET:
+        check_language(errors, "language", data.language)
+    if data.country not in (UNSET, None):
+        check_country(errors, "country", data.country)  # type: ignore[arg-type]
+    if data.subject is not UNSET:
+        check_max_length(errors, "subject", data.subject, 255)
+    if data.order_id not in (UNSET, None):
+        check_max_length(errors, "order_id", data.order_id, 100)  # type: ignore[arg-type]
+    if data.from_email not in (UNSET, None):
+        check_email(errors, "from_email", data.from_email)  # type: ignore[arg-type]
+    if data.priority is not UNSET and data.priority not in TICKET_PRIORITIES:
+        errors.add("priority", f'"{data.priority}" is not a valid choice.')
+    if data.channel is not UNSET and data.channel not in TICKET_CHANNELS:
+        errors.add("channel", f'"{data.channel}" is not a valid choice.')
+    if data.status is not UNSET and data.status not in TICKET_STATUSES:
+        errors.add("status", f'"{data.status}" is not a valid choice.')
+    rating = data.customer_rating
+    if rating not in (UNSET, None) and not 1 <= rating <= 5:  # type: ignore[operator]
+        errors.add("customer_rating", "Ensure this value is between 1 and 5.")
+    if data.customer is not UNSET:
+        cust = ErrorCollector()
+        if data.customer.email not in (UNSET, None, ""):
+            check_email(cust, "email", data.customer.email)  # type: ignore[arg-type]
+        if data.customer.name not in (UNSET, None):
+            check_max_length(cust, "name", data.customer.name, 200)  # type: ignore[arg-type]
+        if data.customer.phone not in (UNSET, None):
+            check_max_length(cust, "phone", data.customer.phone, 40)  # type: ignore[arg-type]
+        errors.nest("customer", cust.errors)
+
+    if data.state not in (UNSET, None):
+        out.state = await ref_get(session, TicketState, account_id=account_id, ref=data.state)  # type: ignore[arg-type]
+        if out.state is None:
+            errors.add("state", missing_ref_message(data.state))  # type: ignore[arg-type]
+    elif data.state is None:
+        errors.add("state", "This field may not be null.")
+    if data.type not in (UNSET, None):
+        ticket_type = await ref_get(session, TicketType, account_id=account_id, ref=data.type)  # type: ignore[arg-type]
+        if ticket_type is None:
+            errors.add("type", missing_ref_message(data.type))  # type: ignore[arg-type]
+        else:
+            out.type_id = ticket_type.id
+    if data.assignee not in (UNSET, None):
+        assignee = await ref_get(session, User, account_id=account_id, ref=data.assignee)  # type: ignore[arg-type]
+        if assignee is None:
+            errors.add("assignee", missing_ref_message(data.assignee))  # type: ignore[arg-type]
+        else:
+            out.assignee_id = assignee.id
+    if data.tags is not UNSET:
+        out.tag_ids = []
+        for ref in data.tags:
+            tag = await ref_get(session, Tag, account_id=account_id, ref=ref)
+            if tag is None:
+                errors.add("tags", missing_ref_message(ref))
+            elif tag.id not in out.tag_ids:
+                out.tag_ids.append(tag.id)
+    if data.custom_fields is not UNSET:
+        fields = await custom_fields_for(session, account_id=account_id, target="ticket")
+        out.custom_fields, cf_errors = custom_values_check(fields, data.custom_fields)
+        errors.nest("custom_fields", cf_errors)
+    return out
+
+
+def _history(
+    ticket: Ticket, item_type: str, actor: User | None, data: dict[str, Any]
+) -> HistoryItem:
+    return HistoryItem(
+        account_id=ticket.account_id,
+        ticket_id=ticket.id,
+        item_type=item_type,
+        data=data,
+        user_id=actor.id if actor else None,
+    )
+
+
+async def _set_tags(session: AsyncSession, ticket: Ticket, tag_ids: list[int]) -> None:
+    await session.execute(delete(ticket_tags).where(ticket_tags.c.ticket_id == ticket.id))
+    if tag_ids:
+        await session.execute(
+            insert(ticket_tags),
+            [
+                {"ticket_id": ticket.id, "tag_id": t, "account_id": ticket.account_id}
+                for t in tag_ids
+            ],
+        )
+
+
+async def ticket_create(
+    session: AsyncSession, *, account: Account, actor: User | None, data: TicketData
+) -> Ticket:
+    errors = ErrorCollector()
+    resolved = await _check(session, account.id, data, errors)
+    item_errors: dict[str, Any] = {}
+    if data.products is not UNSET:
+        for index, item in enumerate(data.products):
+            problems = await item_check(session, account.id, item, creating=True)
+            if problems:
+                item_errors[str(index)] = problems
+    errors.nest("products", item_errors)
+    errors.raise_if_any()
+
+    if resolved.state is not None:
+        state = resolved.state
+    else:
+        status = data.status if data.status is not UNSET else "new"
+        state = await _default_state(session, account.id, status)
+
+    customer = data.customer if data.customer is not UNSET else None
+    email = (customer.email or "") if customer and customer.email is not UNSET else ""
+    name = (customer.name or "") if customer and customer.name is not UNSET else ""
+    phone = (customer.phone or "") if customer and customer.phone is not UNSET else ""
+    requester_id = None
+    if email:
+        requester_id = await contact_get_or_create(
+            session, account_id=account.id, email=email, name=name, phone=phone
+        )
+    (code,) = await ticket_code_allocate(session, account_id=account.id)
+    now = utcnow()
+    ticket = Ticket(
+        account_id=account.id,
+        code=code,
+        state_id=state.id,
+        status=state.status,
+        type_id=resolved.type_id,
+        assignee_id=resolved.assignee_id,
+        requester_id=requester_id,
+        customer_name=name,
+        customer_email=email.strip().lower(),
+        customer_phone=phone,
+        currency=data.currency if data.currency is not UNSET else account.currency,
+        language=data.language if data.language is not UNSET else account.language,
+        custom_fields=resolved.custom_fields or {},
+        created_at=now,
+        updated_at=now,
+        closed_at=now if state.status == "closed" else None,
+    )
+    for field in _SIMPLE_FIELDS:
+        if field in ("currency", "language"):
+            continue
+        value = getattr(data, field)
+        if value is not UNSET:
+            setattr(ticket, field, value)
+    session.add(ticket)
+    await session.flush()
+    if resolved.tag_ids:
+        await _set_tags(session, ticket, resolved.tag_ids)
+    if data.products is not UNSET:
+        for position, item in enumerate(data.products):
+            session.add(item_new(ticket, item, position=position))
+    await session.flush()
+
+    from ticketry.domain.orders.binding import ticket_bind_order
+
+    await ticket_bind_order(session, ticket=ticket)
+    await ticket_search_refresh(session, ticket=ticket)
+    session.add(_history(ticket, "CREATED", actor, {"channel": ticket.channel}))
+    event_record(
+        session,
+        account_id=account.id,
+        event_type="ticket.created",
+        entity_type="ticket",
+        entity_id=ticket.id,
+        ticket_id=ticket.id,
+        actor_user_id=actor.id if actor else None,
+    )
+    await session.commit()
+    return ticket
+
+
+def _mark_closed(ticket: Ticket, was_closed: bool) -> str | None:
+    """Keep ``closed_at`` in step with the status; return the lifecycle event, if any."""
+    if ticket.status == "closed" and not was_closed:
+        ticket.closed_at = utcnow()
+        return "ticket.closed"
+    if ticket.status != "closed" and was_closed:
+        ticket.closed_at = None
+        return "ticket.reopened"
+    return None
+
+
+async def ticket_update(
+    session: AsyncSession,
+    *,
+    account: Account,
+    actor: User | None,
+    ref: Ref,
+    data: TicketData,
+    replace_custom_fields: bool = False,
+    expected_version: int | None = None,
+) -> Ticket:
+    ticket = await ref_get_or_404(session, Ticket, account_id=account.id, ref=ref, for_update=True)
+    if expected_version is not None and ticket.version != expected_version:
+        from ticketry.domain.errors import Conflict
+
+        raise Conflict(f"Ticket version is {ticket.version}, not {expected_version}.")
+    errors = ErrorCollector()
+    resolved = await _check(session, account.id, data, errors)
+    errors.raise_if_any()
+
+    changes: dict[str, list[Any]] = {}
+
+    def change(field: str, old: Any, new: Any) -> None:
+        if old != new:
+            changes[field] = [_plain(old), _plain(new)]
+
+    was_closed = ticket.status == "closed"
+    if resolved.state is not None:
+        change("state", ticket.state_id, resolved.state.id)
+        ticket.state_id = resolved.state.id
+        ticket.status = resolved.state.status
+    elif data.status is not UNSET and data.status != ticket.status:
+        state = await _default_state(session, account.id, data.status)
+        change("state", ticket.state_id, state.id)
+        ticket.state_id, ticket.status = state.id, state.status
+    if data.type is not UNSET:
+        change("type", ticket.type_id, resolved.type_id)
+        ticket.type_id = resolved.type_id
+    if data.assignee is not UNSET:
+        change("assignee", ticket.assignee_id, resolved.assignee_id)
+        ticket.assignee_id = resolved.assignee_id
+    for field in _SIMPLE_FIELDS:
+        value = getattr(data, field)
+        if value is not UNSET:
+            change(field, getattr(ticket, field), value)
+            setattr(ticket, field, value)
+    if data.customer is not UNSET:
+        for part in ("name", "email", "phone"):
+            value = getattr(data.customer, part)
+            if value is UNSET:
+                continue
+            value = (value or "").strip()
+            if part == "email":
+                value = value.lower()
+            column = f"customer_{part}"
+            change(column, getattr(ticket, column), value)
+            setattr(ticket, column, value)
+        if ticket.customer_email and "customer_email" in changes:
+            ticket.requester_id = await contact_get_or_create(
+                session,
+                account_id=account.id,
+                email=ticket.customer_email,
+                name=ticket.customer_name,
+                phone=ticket.customer_phone,
+            )
+    if resolved.custom_fields is not None:
+        merged = {} if replace_custom_fields else dict(ticket.custom_fields or {})
+        merged.update(resolved.custom_fields)
+        merged = {k: v for k, v in merged.items() if v is not None}
+        change("custom_fields", ticket.custom_fields, merged)
+        ticket.custom_fields = merged
+    if resolved.tag_ids is not None:
+        old_tags = list(
+            await session.scalars(
+                select(ticket_tags.c.tag_id).where(ticket_tags.c.ticket_id == ticket.id)
+            )
+        )
+        if sorted(old_tags) != sorted(resolved.tag_ids):
+            changes["tags"] = [sorted(old_tags), sorted(resolved.tag_ids)]
+            await _set_tags(session, ticket, resolved.tag_ids)
+    lifecycle = _mark_closed(ticket, was_closed)
+
+    if not changes:
+        await session.commit()
+        return ticket
+    ticket.version += 1
+    ticket.updated_at = utcnow()
+    await session.flush()
+    if "order_id" in changes or "customer_email" in changes:
+        from ticketry.domain.orders.binding import ticket_bind_order
+
+        await ticket_bind_order(session, ticket=ticket)
+    await ticket_search_refresh(session, ticket=ticket)
+    session.add(_history(ticket, "UPDATED", actor, {"changes": changes}))
+    actor_id = actor.id if actor else None
+    event_record(
+        session,
+        account_id=account.id,
+        event_type="ticket.updated",
+        entity_type="ticket",
+        entity_id=ticket.id,
+        ticket_id=ticket.id,
+        actor_user_id=actor_id,
+        data={"changes": changes},
+    )
+    if lifecycle:
+        event_record(
+            session,
+            account_id=account.id,
+            event_type=lifecycle,
+            entity_type="ticket",
+            entity_id=ticket.id,
+            ticket_id=ticket.id,
+            actor_user_id=actor_id,
+        )
+    await session.commit()
+    return ticket
+
+
+async def ticket_close(
+    session: AsyncSession, *, account: Account, actor: User | None, ref: Ref
+) -> tuple[Ticket, bool]:
+    """Close the ticket. Closing a closed ticket changes nothing and emits nothing."""
+    ticket = await ref_get_or_404(session, Ticket, account_id=account.id, ref=ref, for_update=True)
+    if ticket.closed_at is not None and ticket.status == "closed":
+        await session.commit()
+        return ticket, False
+    state = await _default_state(session, account.id, "closed")
+    ticket.state_id, ticket.status = state.id, state.status
+    ticket.closed_at = utcnow()
+    ticket.updated_at = ticket.closed_at
+    ticket.version += 1
+    session.add(_history(ticket, "CLOSED", actor, {}))
+    event_record(
+        session,
+        account_id=account.id,
+        event_type="ticket.closed",
+        entity_type="ticket",
+        entity_id=ticket.id,
+        ticket_id=ticket.id,
+        actor_user_id=actor.id if actor else None,
+    )
+    await session.commit()
+    return ticket, True
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (dict, list)):
+        return value
+    return str(value)
+
+
+__all__ = ["TicketItem", "item_apply", "ticket_close", "ticket_create", "ticket_update"]

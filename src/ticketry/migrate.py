@@ -1,0 +1,59 @@
+"""Applying Alembic migrations from code (the CLI, ``serve`` on SQLite, the tests)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection
+
+from ticketry.db import create_engine
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def _run(connection: Connection, fn: Any, *args: Any) -> None:
+    cfg = alembic_config()
+    cfg.attributes["connection"] = connection
+    fn(cfg, *args)
+
+
+async def _migrate_async(url: str, fn: Any, *args: Any) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            await conn.run_sync(_run, fn, *args)
+            await conn.commit()
+    finally:
+        await engine.dispose()
+
+
+def upgrade(url: str, revision: str = "heads") -> None:
+    asyncio.run(_migrate_async(url, command.upgrade, revision))
+
+
+def downgrade(url: str, revision: str = "base") -> None:
+    asyncio.run(_migrate_async(url, command.downgrade, revision))
+
+
+async def upgrade_async(url: str, revision: str = "heads") -> None:
+    await _migrate_async(url, command.upgrade, revision)
+
+
+async def downgrade_async(url: str, revision: str = "base") -> None:
+    await _migrate_async(url, command.downgrade, revision)
+
+
+def revision_autogenerate(url: str, message: str, rev_id: str) -> None:
+    asyncio.run(
+        _migrate_async(url, command.revision, message, True, None, None, True, None, rev_id)
+    )

@@ -1,0 +1,164 @@
+"""Test fixtures: a real app on a real database (SQLite, or PostgreSQL with
+TICKETRY_TEST_DB=postgres), every test in accounts of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import ticketry.domain.models  # noqa: F401
+from ticketry import migrate
+from ticketry.app import TicketryApp, create_app
+from ticketry.domain.accounts.services import account_get_or_create, token_issue, user_get_or_create
+from ticketry.domain.files.storage import LocalFileStore, set_file_store
+from ticketry.settings import load_settings
+
+BACKEND = os.environ.get("TICKETRY_TEST_DB", "sqlite")
+PG_URL = os.environ.get(
+    "TICKETRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    async def run() -> None:
+        url = make_url(PG_URL)
+        conn = await asyncpg.connect(
+            user=url.username,
+            password=url.password,
+            host=url.host or "127.0.0.1",
+            port=url.port or 5432,
+            database=url.database or "postgres",
+        )
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    if BACKEND == "postgres":
+        name = f"ticketry_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        _pg_admin(f'CREATE DATABASE "{name}"')
+        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        migrate.upgrade(url)
+        try:
+            yield url
+        finally:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'test.sqlite3'}"
+            migrate.upgrade(url)
+            yield url
+
+
+@pytest.fixture(scope="session")
+def files_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory() as tmp:
+        set_file_store(LocalFileStore(Path(tmp)))
+        yield Path(tmp)
+        set_file_store(None)
+
+
+@pytest.fixture(scope="session")
+async def app(database_url: str, files_dir: Path) -> AsyncIterator[TicketryApp]:
+    settings = replace(load_settings(), database_url=database_url, files_dir=files_dir)
+    application = create_app(settings)
+    await application.startup()
+    yield application
+    await application.shutdown()
+
+
+@pytest.fixture
+async def client(app: TicketryApp) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+async def db(app: TicketryApp) -> AsyncIterator[AsyncSession]:
+    assert app.runtime is not None
+    async with app.runtime.sessionmaker() as session:
+        yield session
+
+
+@dataclass
+class Tenant:
+    slug: str
+    token: str
+    account_id: int
+    user_public_id: uuid.UUID
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Token {self.token}"}
+
+
+async def make_tenant(app: TicketryApp, role: str = "admin", slug: str | None = None) -> Tenant:
+    assert app.runtime is not None
+    slug = slug or f"t-{uuid.uuid4().hex[:10]}"
+    async with app.runtime.sessionmaker() as session:
+        account, _ = await account_get_or_create(session, slug=slug)
+        user, _ = await user_get_or_create(
+            session, account=account, email=f"{role}-{uuid.uuid4().hex[:6]}@{slug}.test", role=role
+        )
+        raw = await token_issue(session, user=user)
+        await session.commit()
+        return Tenant(slug=slug, token=raw, account_id=account.id, user_public_id=user.public_id)
+
+
+@pytest.fixture
+async def tenant(app: TicketryApp) -> Tenant:
+    return await make_tenant(app)
+
+
+@pytest.fixture
+async def other_tenant(app: TicketryApp) -> Tenant:
+    return await make_tenant(app)
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: TicketryApp) -> Any:
+    @contextmanager
+    def counter() -> Iterator[QueryCounter]:
+        assert app.runtime is not None
+        engine = app.runtime.engine.sync_engine
+        qc = QueryCounter()
+        event.listen(engine, "before_cursor_execute", qc)
+        try:
+            yield qc
+        finally:
+            event.remove(engine, "before_cursor_execute", qc)
+
+    return counter
