@@ -60,3 +60,89 @@ async def internal_note_create(
     )
     await session.commit()
     return message
+
+
+async def message_create(
+    session: AsyncSession,
+    *,
+    account: Account,
+    ticket_ref: Ref,
+    body: str,
+    is_public: bool = True,
+    author_user: User | None = None,
+    author_contact_id: int | None = None,
+    from_email: str | None = None,
+    file_ids: list[int] | None = None,
+    commit: bool = True,
+) -> Message:
+    """Add a message to a ticket's conversation.
+
+    The lifecycle follows the conversation whichever face wrote it: an agent's public reply
+    to a new or open ticket makes it *pending* (waiting for the customer); a message from
+    the customer makes a pending, solved or closed ticket *open* again. Internal notes
+    change no status.
+    """
+    from sqlalchemy import insert, select
+
+    from ticketry.domain.conversations.models import message_attachments
+    from ticketry.domain.files.models import StoredFile
+    from ticketry.domain.tickets.services import ticket_set_status
+
+    errors: dict[str, list[str]] = {}
+    ticket = await ref_get(session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True)
+    if ticket is None:
+        errors["ticket"] = [f'Invalid pk "{ticket_ref}" - object does not exist.']
+    if not body or not body.strip():
+        errors["body"] = ["This field may not be blank."]
+    elif len(body) > MAX_MESSAGE_CHARS:
+        errors["body"] = [f"Ensure this field has no more than {MAX_MESSAGE_CHARS} characters."]
+    files: list[int] = []
+    if file_ids:
+        found = set(
+            await session.scalars(
+                select(StoredFile.id).where(
+                    StoredFile.id.in_(file_ids), StoredFile.account_id == account.id
+                )
+            )
+        )
+        missing = [f for f in file_ids if f not in found]
+        if missing:
+            errors["attachments"] = [f'Invalid pk "{missing[0]}" - object does not exist.']
+        files = [f for f in dict.fromkeys(file_ids) if f in found]
+    if errors or ticket is None:
+        raise ValidationFailed(errors)
+    message = Message(
+        account_id=account.id,
+        ticket_id=ticket.id,
+        author_user_id=author_user.id if author_user else None,
+        author_contact_id=author_contact_id,
+        body=body,
+        is_public=is_public,
+        from_email=from_email,
+    )
+    session.add(message)
+    await session.flush()
+    if files:
+        await session.execute(
+            insert(message_attachments),
+            [{"message_id": message.id, "file_id": f, "account_id": account.id} for f in files],
+        )
+    if is_public and author_user is not None and ticket.status in ("new", "open"):
+        await ticket_set_status(session, ticket=ticket, status="pending", actor=author_user)
+    elif author_user is None and ticket.status in ("pending", "solved", "closed"):
+        await ticket_set_status(session, ticket=ticket, status="open", actor=None)
+    ticket.updated_at = utcnow()
+    ticket.version += 1
+    event_record(
+        session,
+        account_id=account.id,
+        event_type="ticket.message_added" if is_public else "ticket.note_added",
+        entity_type="message",
+        entity_id=message.id,
+        ticket_id=ticket.id,
+        actor_user_id=author_user.id if author_user else None,
+        data={"is_public": is_public},
+    )
+    if commit:
+        await session.commit()
+    return message
