@@ -9,7 +9,7 @@ export TICKETRY_PORT ?= $(PORT)
 TICKETRY_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TICKETRY_TEST_POSTGRES_URL
 
-.PHONY: run install install-dev test lint typecheck test-sqlite test-postgres migrate openapi bench format clean
+.PHONY: browser run install install-dev test lint typecheck test-sqlite test-postgres migrate openapi bench format clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
@@ -42,7 +42,11 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-test-sqlite: install-dev
+# The browser tests (tests/web/test_browser.py) drive Debian's Chromium, on the SQLite pass only.
+browser:
+	command -v chromium || (apt-get update && apt-get install -y chromium)
+
+test-sqlite: install-dev browser
 	TICKETRY_TEST_DB=sqlite $(BIN)/pytest -p no:cacheprovider
 
 test-postgres: install-dev

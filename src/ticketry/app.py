@@ -12,17 +12,37 @@ from litestar import Litestar
 import ticketry.domain.models  # noqa: F401  (every mapper configured)
 from ticketry.api.common.openapi import docs_page
 from ticketry.api.common.state import Runtime
+from ticketry.api.nextcommerce.app import PREFIX as NEXTCOMMERCE_PREFIX
+from ticketry.api.nextcommerce.app import SCHEMA_PATH as NEXTCOMMERCE_SCHEMA
+from ticketry.api.nextcommerce.app import create_nextcommerce_app
+from ticketry.api.nextcommerce.oauth import PREFIX as OAUTH_PREFIX
+from ticketry.api.nextcommerce.oauth import create_oauth_app
+from ticketry.api.paymenter.app import PREFIX as PAYMENTER_PREFIX
+from ticketry.api.paymenter.app import SCHEMA_PATH as PAYMENTER_SCHEMA
+from ticketry.api.paymenter.app import create_paymenter_app
+from ticketry.api.portos.app import PREFIX as PORTOS_PREFIX
+from ticketry.api.portos.app import SCHEMA_PATH as PORTOS_SCHEMA
+from ticketry.api.portos.app import create_portos_app
 from ticketry.api.retino.app import PREFIX as RETINO_PREFIX
 from ticketry.api.retino.app import SCHEMA_PATH as RETINO_SCHEMA
 from ticketry.api.retino.app import create_retino_app
 from ticketry.db import create_engine, create_sessionmaker
 from ticketry.settings import Settings, get_settings
+from ticketry.web.desk.app import create_desk_app
+from ticketry.web.desk.session_pages import PREFIX as DESK_PREFIX
+from ticketry.web.portal.app import create_portal_app
+from ticketry.web.portal.pages import PREFIX as PORTAL_PREFIX
 
 log = logging.getLogger("ticketry")
 
 Scope = dict[str, Any]
 
-DOCUMENTS = [("Retino Tickets API v2", RETINO_SCHEMA + "/")]
+DOCUMENTS = [
+    ("Retino Tickets API v2", RETINO_SCHEMA + "/"),
+    ("Next Commerce admin API (tickets)", NEXTCOMMERCE_SCHEMA + "/"),
+    ("PORTOS tickets API", PORTOS_SCHEMA + "/"),
+    ("Paymenter admin API (tickets)", PAYMENTER_SCHEMA + "/"),
+]
 
 
 class TicketryApp:
@@ -36,9 +56,22 @@ class TicketryApp:
         self.settings = settings
         self.faces: list[tuple[str, Litestar]] = [
             (RETINO_PREFIX, create_retino_app(settings.max_body_bytes)),
+            (
+                NEXTCOMMERCE_PREFIX,
+                create_nextcommerce_app(settings.max_body_bytes),
+            ),
+            (OAUTH_PREFIX, create_oauth_app(settings.max_body_bytes)),
+            (PORTOS_PREFIX, create_portos_app(settings.max_body_bytes)),
+            (PAYMENTER_PREFIX, create_paymenter_app(settings.max_body_bytes)),
+            (DESK_PREFIX, create_desk_app(settings.max_body_bytes)),
+            (PORTAL_PREFIX, create_portal_app(settings.max_body_bytes)),
         ]
         self.runtime: Runtime | None = None
         self._started = asyncio.Lock()
+        # The webhook worker inside the server (TICKETRY_WORKER_IN_PROCESS; app_factory).
+        self.start_worker = False
+        self._worker_stop: asyncio.Event | None = None
+        self._worker_task: asyncio.Task[None] | None = None
 
     async def startup(self) -> None:
         async with self._started:
@@ -46,13 +79,35 @@ class TicketryApp:
                 return
             engine = create_engine(self.settings.database_url, pool_size=self.settings.db_pool_size)
             self.runtime = Runtime(
-                settings=self.settings, engine=engine, sessionmaker=create_sessionmaker(engine)
+                settings=self.settings,
+                engine=engine,
+                sessionmaker=create_sessionmaker(engine),
+                read_sessionmaker=create_sessionmaker(engine, read_only=True),
             )
             for _, face in self.faces:
                 face.state.runtime = self.runtime
+            if self.start_worker:
+                from ticketry.worker.runner import run_in_process
+
+                self._worker_stop = asyncio.Event()
+                self._worker_task = asyncio.create_task(
+                    run_in_process(self.settings, self._worker_stop)
+                )
 
     async def shutdown(self) -> None:
+        if self._worker_task is not None and self._worker_stop is not None:
+            self._worker_stop.set()
+            try:
+                await asyncio.wait_for(self._worker_task, self.settings.webhook_timeout_seconds + 5)
+            except Exception:
+                log.exception("webhook worker did not stop cleanly")
+            self._worker_task = None
         if self.runtime is not None:
+            from ticketry.api.common.bookkeeping import bookkeeping_dispose
+            from ticketry.api.common.ratelimit import backend_close
+
+            await backend_close(self.runtime)
+            await bookkeeping_dispose(self.runtime)
             await self.runtime.engine.dispose()
             self.runtime = None
 
@@ -89,7 +144,11 @@ class TicketryApp:
             await _respond(send, 200, docs_page(DOCUMENTS).encode(), "text/html; charset=utf-8")
         elif path == "/":
             body = msgspec.json.encode(
-                {"name": "Ticketry", "docs": "/api/docs/", "apis": {"retino": RETINO_PREFIX}}
+                {
+                    "name": "Ticketry",
+                    "docs": "/api/docs/",
+                    "apis": {"retino": RETINO_PREFIX, "portos": PORTOS_PREFIX},
+                }
             )
             await _respond(send, 200, body, "application/json")
         elif path == "/healthz":
@@ -119,4 +178,6 @@ def create_app(settings: Settings | None = None) -> TicketryApp:
 def app_factory() -> TicketryApp:
     """Entry point for the ASGI server (``ticketry.app:app_factory``)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    return create_app()
+    app = create_app()
+    app.start_worker = app.settings.run_worker_in_process
+    return app

@@ -134,6 +134,124 @@ def token_renew(slug: str, email: str) -> None:
     click.echo(_run_in_session(run))
 
 
+@main.group()
+def user() -> None:
+    """Agents: users who sign in with a password (PORTOS tills, the agent desk)."""
+
+
+@user.command("create")
+@click.option("--account", "slug", required=True, help="Account slug; created if missing.")
+@click.option("--email", required=True, help="The user's e-mail (PORTOS UserName).")
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--role", default="agent", type=click.Choice(["admin", "agent", "viewer"]))
+@click.option("--rights", default="", help="Comma list, e.g. TicketCreate,TicketUpdate.")
+def user_create(slug: str, email: str, password: str, role: str, rights: str) -> None:
+    """Create the user (or update an existing one's password, role and rights)."""
+    from ticketry.domain.accounts.passwords import password_hash, password_problem
+    from ticketry.domain.accounts.services import account_get_or_create, user_get_or_create
+
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(f"password: {problem}")
+
+    async def run(session: AsyncSession) -> str:
+        account, _ = await account_get_or_create(session, slug=slug)
+        found, created = await user_get_or_create(
+            session, account=account, email=email, role=role
+        )
+        found.role = role
+        found.password_hash = password_hash(password)
+        found.rights = [r.strip() for r in rights.split(",") if r.strip()]
+        await session.commit()
+        return f"{'created' if created else 'updated'} user {found.email} in '{slug}'"
+
+    click.echo(_run_in_session(run))
+
+
+@main.group("portos-key")
+def portos_key() -> None:
+    """API keys for NWS4-HMAC-SHA256 signed PORTOS requests."""
+
+
+@portos_key.command("create")
+@click.option("--account", "slug", required=True)
+@click.option(
+    "--email", default=None, help="The user the key acts as (default: an admin 'api' user)."
+)
+def portos_key_create(slug: str, email: str | None) -> None:
+    """Print a new client id and client secret (the secret is shown only here)."""
+    from ticketry.domain.accounts.services import account_get_or_create, user_get_or_create
+    from ticketry.domain.accounts.sessions import signing_key_create
+
+    async def run(session: AsyncSession) -> tuple[str, str]:
+        account, _ = await account_get_or_create(session, slug=slug)
+        found, _ = await user_get_or_create(
+            session, account=account, email=email or f"api@{slug}.invalid", role="admin"
+        )
+        pair = await signing_key_create(session, user=found)
+        await session.commit()
+        return pair
+
+    client_id, secret = _run_in_session(run)
+    click.echo(f"client id:     {client_id}\nclient secret: {secret}")
+
+
+@main.group("api-key")
+def api_key() -> None:
+    """Account API keys (Bearer keys of the Paymenter admin API)."""
+
+
+@api_key.command("create")
+@click.option("--account", "slug", required=True, help="Account slug; created if missing.")
+@click.option(
+    "--permissions",
+    required=True,
+    help="Comma list, e.g. admin.tickets.view,admin.tickets.create,admin.ticket_messages.view.",
+)
+@click.option("--name", default="", help="A label for the key.")
+@click.option("--ip", "ips", default="", help="Comma list of allowed client IPs (default any).")
+def api_key_create_cmd(slug: str, permissions: str, name: str, ips: str) -> None:
+    """Create an admin API key and print it (only the key; it is not shown again)."""
+    from ticketry.domain.accounts.services import account_get_or_create
+    from ticketry.domain.apikeys.services import api_key_create
+
+    async def run(session: AsyncSession) -> str:
+        account, _ = await account_get_or_create(session, slug=slug)
+        _, raw = await api_key_create(
+            session,
+            account=account,
+            permissions=[p.strip() for p in permissions.split(",") if p.strip()],
+            name=name,
+            ip_addresses=[i.strip() for i in ips.split(",") if i.strip()],
+        )
+        await session.commit()
+        return raw
+
+    click.echo(_run_in_session(run))
+
+
+@main.group()
+def store() -> None:
+    """Store ids: the e-shops of an account (half of every order's key)."""
+
+
+@store.command("create")
+@click.option("--account", "slug", required=True, help="Account slug (must exist).")
+@click.option("--name", default="", help="A readable name (default: the id).")
+@click.argument("store_id")
+def store_create(slug: str, name: str, store_id: str) -> None:
+    """Create the store id STORE_ID in the account; print it."""
+    from ticketry.domain.accounts.services import account_get
+    from ticketry.domain.orders.services import store_create as create
+
+    async def run(session: AsyncSession) -> str:
+        account = await account_get(session, slug=slug)
+        created = await create(session, account=account, code=store_id, name=name)
+        return created.code
+
+    click.echo(_run_in_session(run))
+
+
 @main.command()
 @click.option("--account", "slug", default="demo", show_default=True)
 @click.option("--tickets", "count", default=1000, show_default=True, type=int)
@@ -212,6 +330,143 @@ def demo(slug: str, email: str, count: int) -> None:
         f"API docs: {base}/api/docs/\n",
         err=False,
     )
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run one round (fan out, deliver) and exit.")
+def worker(once: bool) -> None:
+    """Deliver webhooks from the outbox until SIGTERM/SIGINT (several may run at once on
+    PostgreSQL)."""
+    import logging
+    import signal
+
+    from ticketry.worker.runner import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    async def run() -> None:
+        w = Worker(get_settings())
+        try:
+            if once:
+                await w.run_once()
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            await w.run(stop)
+        finally:
+            await w.close()
+
+    asyncio.run(run())
+
+
+@main.group()
+def webhook() -> None:
+    """Webhook subscriptions of an account (Retino payloads)."""
+
+
+@webhook.command("create")
+@click.option("--account", "slug", required=True)
+@click.option("--url", required=True)
+@click.option("--events", required=True, help="Comma-separated, e.g. ticket.created,ticket.updated")
+@click.option("--secret", default=None, help="Shared secret (generated when omitted).")
+def webhook_create(slug: str, url: str, events: str, secret: str | None) -> None:
+    """Subscribe URL to events; prints the subscription id and its secret."""
+    from ticketry.api.retino.webhook_events import RETINO
+    from ticketry.domain.accounts.services import account_get
+    from ticketry.domain.webhooks.services import subscription_create
+
+    async def run(session: AsyncSession) -> str:
+        account = await account_get(session, slug=slug)
+        sub = await subscription_create(
+            session,
+            account=account,
+            url=url,
+            events=[e.strip() for e in events.split(",") if e.strip()],
+            secret=secret,
+            flavour=RETINO.name,
+            allowed_events=RETINO.event_names,
+            allow_private=get_settings().webhook_allow_private,
+        )
+        return f"{sub.public_id}\t{sub.secret}"
+
+    click.echo(_run_in_session(run))
+
+
+@webhook.command("list")
+@click.option("--account", "slug", required=True)
+def webhook_list(slug: str) -> None:
+    """One line per subscription: id, state, events, URL."""
+    from ticketry.domain.accounts.services import account_get
+    from ticketry.domain.webhooks.queries import subscription_list_all
+
+    async def run(session: AsyncSession) -> list[str]:
+        account = await account_get(session, slug=slug)
+        return [
+            f"{s.public_id}\t{'active' if s.is_active else 'disabled'}\t"
+            f"{','.join(s.events)}\t{s.url}"
+            for s in await subscription_list_all(session, account_id=account.id)
+        ]
+
+    for line in _run_in_session(run):
+        click.echo(line)
+
+
+@main.group("oauth-app")
+def oauth_app() -> None:
+    """OAuth2 apps (Next Commerce face: Settings > API Access)."""
+
+
+@oauth_app.command("create")
+@click.option("--account", "slug", required=True, help="Account slug (must exist).")
+@click.option("--name", required=True, help="The app's name, shown on the consent page.")
+@click.option(
+    "--scopes",
+    default="tickets:read tickets:write",
+    show_default=True,
+    help="Space-separated: tickets:read tickets:write admin:read admin:write.",
+)
+@click.option(
+    "--redirect-uri", "redirect_uris", multiple=True, help="Allowed redirect URI (repeatable)."
+)
+@click.option("--email", default=None, help="Agent that client-credentials tokens act as.")
+def oauth_app_create_cmd(
+    slug: str, name: str, scopes: str, redirect_uris: tuple[str, ...], email: str | None
+) -> None:
+    """Create an OAuth app; print its client id and client secret, one per line."""
+    from sqlalchemy import select
+
+    from ticketry.domain.accounts.models import User
+    from ticketry.domain.accounts.services import account_get
+    from ticketry.domain.errors import NotFound
+    from ticketry.domain.oauth.services import oauth_app_create
+
+    async def run(session: AsyncSession) -> tuple[str, str]:
+        account = await account_get(session, slug=slug)
+        user = None
+        if email:
+            user = await session.scalar(
+                select(User).where(
+                    User.account_id == account.id, User.email == email.strip().lower()
+                )
+            )
+            if user is None:
+                raise NotFound(f"No user {email} in account {slug}.")
+        app, secret = await oauth_app_create(
+            session,
+            account=account,
+            name=name,
+            scopes=scopes.split(),
+            redirect_uris=list(redirect_uris),
+            user=user,
+        )
+        await session.commit()
+        return app.client_id, secret
+
+    client_id, secret = _run_in_session(run)
+    click.echo(client_id)
+    click.echo(secret)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+READ_ONLY = "ticketry_read_only"
+
 
 def async_url(url: str) -> str:
     """Map the operator's URL (``postgresql://``, ``sqlite:///``) to the async driver's."""
@@ -52,8 +54,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin_immediate(conn: Any) -> None:
     # Take the write lock at BEGIN so read-then-write transactions cannot deadlock
-    # into SQLITE_BUSY on upgrade; SQLite serialises writers anyway.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # into SQLITE_BUSY on upgrade; SQLite serialises writers anyway. Read-only sessions
+    # (see create_sessionmaker) begin deferred: under WAL they never wait for the writer.
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -81,5 +87,10 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     )
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_sessionmaker(
+    engine: AsyncEngine, *, read_only: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """``read_only`` sessions are for requests that only read (GET): on SQLite they do
+    not take the write lock, so reads run beside each other and beside the writer."""
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
@@ -121,6 +121,16 @@ async def demo_seed(
         if progress:
             progress(done)
     await session.commit()
+    # Fresh statistics after a bulk load: without them SQLite's planner picks the
+    # low-selectivity account_id indexes over ticket_id ones (10x slower ticket pages).
+    await session.execute(text("ANALYZE"))
+    await session.commit()
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        # And a visibility map, so counting an account's tickets is an index-only scan.
+        async with bind.connect() as conn:  # type: ignore[union-attr]
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.exec_driver_sql("VACUUM (ANALYZE) tickets, ticket_items")
     return done
 
 
@@ -147,7 +157,8 @@ async def _batch(
         created = now - timedelta(minutes=rng.randint(0, 60 * 24 * 700))
         state_id, status = rng.choice(states)
         closed = created + timedelta(days=rng.randint(1, 20)) if status == "closed" else None
-        order_code = f"{rng.randint(100000, 999999)}"
+        # Derived from the (unique) ticket code: random codes collide past ~1,000 orders.
+        order_code = f"{code[2:4]}{int(code[4:]):07d}"
         order_date = created - timedelta(days=rng.randint(1, 30))
         items: list[dict[str, Any]] = []
         for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):

@@ -11,7 +11,12 @@ from ticketry.app import create_app
 from ticketry.settings import load_settings
 
 # File name per face prefix.
-FILES = {"/api/v2": "retino-v2.json"}
+FILES = {
+    "/api/v2": "retino-v2.json",
+    "/api/admin": "nextcommerce.json",
+    "/api/v1/admin": "paymenter.json",
+    "/api/portos": "portos.json",
+}
 
 
 def documents() -> dict[str, dict[str, Any]]:
@@ -22,6 +27,18 @@ def documents() -> dict[str, dict[str, Any]]:
     for prefix, face in app.faces:
         if prefix == "/api/v2":
             out[FILES[prefix]] = retino_document(face)
+        elif prefix == "/api/admin":
+            from ticketry.api.nextcommerce.app import nextcommerce_document
+
+            out[FILES[prefix]] = nextcommerce_document(face)
+        elif prefix == "/api/v1/admin":
+            from ticketry.api.paymenter.app import paymenter_document
+
+            out[FILES[prefix]] = paymenter_document(face)
+        elif prefix == "/api/portos":
+            from ticketry.api.portos.app import portos_document
+
+            out[FILES[prefix]] = portos_document(face)
     return out
 
 

@@ -44,10 +44,51 @@ class Settings:
     db_pool_size: int = 10
     time_zone: str = "UTC"
     extra: dict[str, str] = field(default_factory=dict)
+    # Webhooks and the outbox worker (docs/webhooks.md).
+    worker_in_process: bool | None = None  # None: on for SQLite, off for PostgreSQL
+    worker_poll_seconds: float = 0.5
+    worker_concurrency: int = 16
+    webhook_timeout_seconds: float = 10.0
+    webhook_lease_seconds: float = 60.0
+    webhook_retry_base_seconds: float = 60.0
+    webhook_retry_cap_seconds: float = 3600.0
+    webhook_give_up_seconds: float = 3 * 24 * 3600.0
+    webhook_disable_after_seconds: float = 3 * 24 * 3600.0
+    webhook_disable_after_failures: int = 10
+    webhook_allow_private: bool = False
+    # Rate limits and idempotency (docs/webhooks.md, "Rate limits").
+    rate_limit: str = "600/minute"
+    redis_url: str | None = None
+    idempotency_ttl_seconds: int = 24 * 3600
+    # Next Commerce face: requests per second per access token (0 turns the limit off).
+    nextcommerce_rate_limit: float = 4.0
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def run_worker_in_process(self) -> bool:
+        if self.worker_in_process is None:
+            return self.is_sqlite
+        return self.worker_in_process
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _optional_bool(name: str) -> bool | None:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    return _bool(name, False)
 
 
 def load_settings() -> Settings:
@@ -67,6 +108,23 @@ def load_settings() -> Settings:
         max_page_size=_int("TICKETRY_MAX_PAGE_SIZE", 100),
         db_pool_size=_int("TICKETRY_DB_POOL_SIZE", 10),
         time_zone=os.environ.get("TICKETRY_TIME_ZONE", "UTC"),
+        worker_in_process=_optional_bool("TICKETRY_WORKER_IN_PROCESS"),
+        worker_poll_seconds=_float("TICKETRY_WORKER_POLL_SECONDS", 0.5),
+        worker_concurrency=_int("TICKETRY_WORKER_CONCURRENCY", 16),
+        webhook_timeout_seconds=_float("TICKETRY_WEBHOOK_TIMEOUT_SECONDS", 10.0),
+        webhook_lease_seconds=_float("TICKETRY_WEBHOOK_LEASE_SECONDS", 60.0),
+        webhook_retry_base_seconds=_float("TICKETRY_WEBHOOK_RETRY_BASE_SECONDS", 60.0),
+        webhook_retry_cap_seconds=_float("TICKETRY_WEBHOOK_RETRY_CAP_SECONDS", 3600.0),
+        webhook_give_up_seconds=_float("TICKETRY_WEBHOOK_GIVE_UP_SECONDS", 3 * 24 * 3600.0),
+        webhook_disable_after_seconds=_float(
+            "TICKETRY_WEBHOOK_DISABLE_AFTER_SECONDS", 3 * 24 * 3600.0
+        ),
+        webhook_disable_after_failures=_int("TICKETRY_WEBHOOK_DISABLE_AFTER_FAILURES", 10),
+        webhook_allow_private=_bool("TICKETRY_WEBHOOK_ALLOW_PRIVATE", False),
+        rate_limit=os.environ.get("TICKETRY_RATE_LIMIT", "600/minute"),
+        redis_url=os.environ.get("TICKETRY_REDIS_URL") or None,
+        idempotency_ttl_seconds=_int("TICKETRY_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
+        nextcommerce_rate_limit=_float("TICKETRY_NEXTCOMMERCE_RATE_LIMIT", 4.0),
     )
 
 

@@ -1,6 +1,8 @@
 """Every model, imported once so metadata and mappers are complete."""
 
 from ticketry.domain.accounts.models import Account, ApiToken, User
+from ticketry.domain.accounts.sessions import DeviceSession, SigningKey
+from ticketry.domain.apikeys.models import ApiKey
 from ticketry.domain.base import Base
 from ticketry.domain.catalog.models import (
     CustomField,
@@ -11,11 +13,18 @@ from ticketry.domain.catalog.models import (
     TicketState,
     TicketType,
 )
-from ticketry.domain.conversations.models import Contact, Message, message_attachments
+from ticketry.domain.conversations.models import (
+    AgentPerson,
+    Contact,
+    Message,
+    message_attachments,
+)
 from ticketry.domain.events.models import Event
 from ticketry.domain.files.models import StoredFile
+from ticketry.domain.oauth.models import OAuthApp, OAuthCode, OAuthToken
 from ticketry.domain.orders.models import Order, OrderItem, OrderStatusChange, Store
 from ticketry.domain.refunds.models import CreditNote
+from ticketry.domain.requests.models import IdempotencyRecord, RateLimitCounter
 from ticketry.domain.tickets.models import (
     HistoryItem,
     Shipment,
@@ -24,24 +33,43 @@ from ticketry.domain.tickets.models import (
     TicketItem,
     ticket_tags,
 )
+from ticketry.domain.web.models import DeskSession, PortalAccess
+from ticketry.domain.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookFanout,
+    WebhookSubscription,
+    WorkerCursor,
+)
 
 __all__ = [
     "Account",
+    "AgentPerson",
+    "ApiKey",
     "ApiToken",
     "Base",
     "Contact",
     "CreditNote",
     "CustomField",
+    "DeskSession",
+    "DeviceSession",
     "Event",
     "HistoryItem",
+    "IdempotencyRecord",
     "Message",
+    "OAuthApp",
+    "OAuthCode",
+    "OAuthToken",
     "Order",
     "OrderItem",
     "OrderStatusChange",
+    "PortalAccess",
+    "RateLimitCounter",
     "RefundAccount",
     "Shipment",
     "ShippingRoute",
     "ShippingType",
+    "SigningKey",
     "Store",
     "StoredFile",
     "Tag",
@@ -51,6 +79,11 @@ __all__ = [
     "TicketState",
     "TicketType",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookFanout",
+    "WebhookSubscription",
+    "WorkerCursor",
     "message_attachments",
     "ticket_tags",
 ]

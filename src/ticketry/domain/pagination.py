@@ -33,10 +33,18 @@ class Page(Generic[T]):
 
 
 async def paginate_rows(
-    session: AsyncSession, stmt: Select[Any], request: PageRequest
+    session: AsyncSession,
+    stmt: Select[Any],
+    request: PageRequest,
+    count_stmt: Select[Any] | None = None,
 ) -> Page[Any]:
-    """Count, then fetch one page. A page past the end is a 404, as in DRF."""
-    count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
+    """Count, then fetch one page. A page past the end is a 404, as in DRF.
+
+    ``count_stmt`` is a cheaper count of the same rows (e.g. without the page's joins):
+    counting through the joins costs a row lookup per row, ~40x a covering-index count.
+    """
+    if count_stmt is None:
+        count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
     count = int(await session.scalar(count_stmt) or 0)
     total_pages = max(1, math.ceil(count / request.page_size))
     if request.page > total_pages:

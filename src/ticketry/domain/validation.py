@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 
@@ -55,6 +56,16 @@ def check_email(errors: ErrorCollector, field: str, value: str | None) -> None:
 def check_max_length(errors: ErrorCollector, field: str, value: str | None, limit: int) -> None:
     if value is not None and len(value) > limit:
         errors.add(field, f"Ensure this field has no more than {limit} characters.")
+
+
+def check_datetime(errors: ErrorCollector, field: str, value: datetime | None) -> None:
+    """A date-time that is still one in UTC (``9999-12-31T23:00-05:00`` is not)."""
+    if value is None:
+        return
+    try:
+        (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        errors.add(field, "Datetime value out of range.")
 
 
 def _fmt(value: Decimal) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from litestar import Request
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -16,11 +17,30 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # For requests that only read (GET, HEAD); on SQLite they skip the write lock.
+    read_sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
 
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
     runtime: Runtime = state.runtime
     session = runtime.sessionmaker()
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
+async def provide_session_read_only_get(
+    state: State, request: Request
+) -> AsyncIterator[AsyncSession]:
+    """As ``provide_session``, but GET and HEAD get a read-only session: on SQLite their
+    reads then run beside each other instead of queueing for the write lock. Only for
+    faces whose GET handlers never write."""
+    runtime: Runtime = state.runtime
+    maker = runtime.sessionmaker
+    if request.method in ("GET", "HEAD") and runtime.read_sessionmaker is not None:
+        maker = runtime.read_sessionmaker
+    session = maker()
     try:
         yield session
     finally:

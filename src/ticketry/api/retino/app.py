@@ -10,9 +10,21 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from ticketry.api.common.idempotency import Idempotency
 from ticketry.api.common.openapi import openapi_document
-from ticketry.api.common.state import provide_session
-from ticketry.api.retino import lookups, notes, products, schemas, tickets
+from ticketry.api.common.ratelimit import RateLimit
+from ticketry.api.common.state import provide_session_read_only_get
+from ticketry.api.retino import (
+    lookups,
+    notes,
+    order_schemas,
+    orders,
+    products,
+    schemas,
+    stores,
+    tickets,
+    webhooks,
+)
 from ticketry.api.retino.deps import provide_principal
 from ticketry.api.retino.errors import EXCEPTION_HANDLERS
 
@@ -28,6 +40,10 @@ REQUEST_BODIES: dict[str, type[msgspec.Struct]] = {
     "ticket_products_partial_update": schemas.ProductPatch,
     "internal_note_create": schemas.InternalNoteCreate,
     "credit_notes_partial_update": schemas.CreditNotePatch,
+    **webhooks.REQUEST_BODIES,
+    "orders_create": order_schemas.OrderUpsert,
+    "orders_partial_update": order_schemas.OrderPatch,
+    "store_ids_create": order_schemas.StoreCreate,
 }
 
 _schema_cache: dict[int, dict[str, Any]] = {}
@@ -54,13 +70,22 @@ def create_retino_app(max_body_bytes: int) -> Litestar:
             *products.HANDLERS,
             *notes.HANDLERS,
             *lookups.HANDLERS,
+            *orders.HANDLERS,
+            *stores.HANDLERS,
+            *webhooks.HANDLERS,
+        ],
+        # Outermost first: count the request, then replay or run it.
+        middleware=[
+            RateLimit(face="retino", rate=lambda settings: settings.rate_limit),
+            Idempotency(face="retino"),
         ],
         dependencies={"principal": Provide(provide_principal)},
         security=[{"token": []}],
     )
     return Litestar(
         route_handlers=[api, schema],
-        dependencies={"db": Provide(provide_session)},
+        # Retino GET handlers never write: on SQLite their reads skip the write lock.
+        dependencies={"db": Provide(provide_session_read_only_get)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(

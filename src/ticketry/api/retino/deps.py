@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 
 import msgspec
@@ -60,10 +60,11 @@ def parse_datetime_param(errors: dict[str, Any], name: str, value: str | None) -
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time.min).astimezone()
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        # Normalised to UTC here, so a time UTC cannot hold is a 400, not a 500 later.
+        return (parsed if parsed.tzinfo else parsed.astimezone()).astimezone(UTC)
+    except (ValueError, OverflowError):
         errors[name] = ["Enter a valid date/time."]
         return None
-    return parsed if parsed.tzinfo else parsed.astimezone()
 
 
 def parse_bool_param(errors: dict[str, Any], name: str, value: str | None) -> bool | None:

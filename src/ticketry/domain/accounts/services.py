@@ -65,6 +65,9 @@ async def user_get_or_create(
     user = User(account_id=account.id, email=email, full_name=full_name, role=role)
     session.add(user)
     await session.flush()
+    from ticketry.domain.conversations.contacts import contact_for_user
+
+    await contact_for_user(session, user=user)  # every agent is a person too
     return user, True
 
 

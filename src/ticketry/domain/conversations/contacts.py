@@ -1,11 +1,12 @@
-"""Customer contacts, found or created by e-mail without races."""
+"""People: customer contacts found or created by e-mail without races, and agents' records."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.domain.conversations.models import Contact
+from ticketry.domain.accounts.models import User
+from ticketry.domain.conversations.models import AgentPerson, Contact
 from ticketry.domain.upsert import insert_for
 
 
@@ -26,3 +27,33 @@ async def contact_get_or_create(
     )
     assert contact_id is not None
     return int(contact_id)
+
+
+async def contact_for_user(session: AsyncSession, *, user: User) -> Contact:
+    """The agent's person record, created and linked if missing (no commit).
+
+    Customers and agents share one id space of people (contacts). A customer contact with
+    the agent's e-mail is the same person and is linked rather than duplicated.
+    """
+    contact = await session.scalar(
+        select(Contact)
+        .join(AgentPerson, AgentPerson.contact_id == Contact.id)
+        .where(AgentPerson.user_id == user.id, Contact.account_id == user.account_id)
+    )
+    if contact is not None:
+        return contact
+    contact_id = await contact_get_or_create(
+        session, account_id=user.account_id, email=user.email, name=user.full_name
+    )
+    contact = await session.get(Contact, contact_id)
+    assert contact is not None
+    if not contact.name and user.full_name:
+        contact.name = user.full_name
+    table = AgentPerson.__table__
+    await session.execute(
+        insert_for(session, table)
+        .values(account_id=user.account_id, user_id=user.id, contact_id=contact_id)
+        .on_conflict_do_nothing()
+    )
+    await session.flush()
+    return contact

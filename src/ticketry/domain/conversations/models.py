@@ -19,6 +19,25 @@ class Contact(AccountOwned, Base):
     phone: Mapped[str] = mapped_column(String(40), nullable=False, default="")
 
 
+class AgentPerson(AccountOwned, Base):
+    """Links an agent (user) to the contact that is the same person.
+
+    Customers and agents thus share one id space of people (contacts), which faces whose
+    "users" are both (Paymenter) rely on; ``contact_for_user`` keeps one per agent. A link
+    table rather than ``contacts.user_id``: SQLite cannot add a foreign-key column to
+    ``contacts`` without rebuilding it, and the rebuild would null every ticket's requester.
+    """
+
+    __tablename__ = "agent_people"
+
+    user_id: Mapped[int] = mapped_column(
+        IntPK, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        IntPK, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+
+
 class Message(AccountOwned, Base):
     """One entry of a ticket's conversation. ``is_public`` false is an internal note."""
 

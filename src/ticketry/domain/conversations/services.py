@@ -96,6 +96,11 @@ async def message_create(
         errors["body"] = ["This field may not be blank."]
     elif len(body) > MAX_MESSAGE_CHARS:
         errors["body"] = [f"Ensure this field has no more than {MAX_MESSAGE_CHARS} characters."]
+    if from_email:
+        from ticketry.domain.validation import is_email
+
+        if len(from_email) > 254 or not is_email(from_email):
+            errors["from_email"] = ["Enter a valid email address."]
     files: list[int] = []
     if file_ids:
         found = set(
@@ -146,3 +151,32 @@ async def message_create(
     if commit:
         await session.commit()
     return message
+
+
+async def message_delete(
+    session: AsyncSession, *, account: Account, actor: User | None, message_id: int
+) -> None:
+    """Remove one message (and its attachment links) from a ticket's conversation."""
+    from sqlalchemy import select
+
+    from ticketry.domain.errors import NotFound
+
+    message = await session.scalar(
+        select(Message)
+        .where(Message.id == message_id, Message.account_id == account.id)
+        .with_for_update()
+    )
+    if message is None:
+        raise NotFound()
+    event_record(
+        session,
+        account_id=account.id,
+        event_type="ticket.message_deleted",
+        entity_type="message",
+        entity_id=message.id,
+        ticket_id=message.ticket_id,
+        actor_user_id=actor.id if actor else None,
+        data={"is_public": message.is_public},
+    )
+    await session.delete(message)
+    await session.commit()

@@ -76,14 +76,15 @@ def item_apply(row: TicketItem, item: ItemData) -> None:
     if item.price is None:
         row.price_with_vat = row.price_without_vat = row.price_vat = None
     elif item.price is not UNSET:
+        # A price is one value: parts it leaves out become null. Merging parts into the
+        # stored ones could leave a price whose parts no longer add up.
         for part, column in (
             ("with_vat", "price_with_vat"),
             ("without_vat", "price_without_vat"),
             ("vat", "price_vat"),
         ):
             value = getattr(item.price, part)
-            if value is not UNSET:
-                setattr(row, column, value)
+            setattr(row, column, None if value is UNSET else value)
     if item.custom_fields is not UNSET:
         merged = dict(row.custom_fields or {})
         merged.update(item.custom_fields)

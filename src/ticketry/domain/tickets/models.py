@@ -92,6 +92,31 @@ class Ticket(AccountOwned, Base):
     # order, products, tracking numbers); kept current by the ticket services.
     search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
+    # Point of sale (a receipt at a till; PORTOS). The ticket's name is ``subject``, its
+    # open date ``created_at``, its close date ``closed_at``. Totals are kept by pos_math.
+    external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    purchase_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    device_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    origin_device_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    discount_rate: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
+    location_table_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    location_zone_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    customer_card_serial_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    customer_discount_rate: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
+    employee_id: Mapped[int | None] = mapped_column(
+        IntPK, ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    close_device_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    close_fiscal_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    close_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    close_daily_sales_report_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    close_fiscal_memory_serial_number: Mapped[str | None] = mapped_column(
+        String(100), nullable=True
+    )
+    rounding_amount: Mapped[Decimal | None] = mapped_column(ScaledDecimal(6), nullable=True)
+    total_price: Mapped[Decimal | None] = mapped_column(ScaledDecimal(6), nullable=True)
+    discount_amount: Mapped[Decimal | None] = mapped_column(ScaledDecimal(6), nullable=True)
+
 
 ticket_tags = Table(
     "ticket_tags",
@@ -129,6 +154,18 @@ class TicketItem(AccountOwned, Base):
     )
     custom_fields: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     file_ids: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+
+    # Point of sale: the PLU (``product_id`` holds its code as text too), the unit price
+    # excluding VAT (6 places), the quantity's unit, rates in percent, the line total.
+    plu_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    plu_stock_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    unit_price: Mapped[Decimal | None] = mapped_column(ScaledDecimal(6), nullable=True)
+    quantity_unit: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    vat_rate: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
+    discount_rate: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
+    item_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    is_discount_allowed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    total_price: Mapped[Decimal | None] = mapped_column(ScaledDecimal(6), nullable=True)
 
 
 class Shipment(AccountOwned, Base):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -32,6 +32,21 @@ class TicketFilter:
     is_closed: bool | None = None
     search: str | None = None
     ordering: list[str] = field(default_factory=lambda: ["-created_at"])
+    # Field filters (Next Commerce and any face that wants them); None: no filter.
+    id: int | None = None
+    statuses: list[str] | None = None
+    subject: str | None = None  # contains, case-insensitive
+    requester_id: int | None = None
+    assignee_id: int | None = None
+    order_number: str | None = None
+    item_ids: list[int] | None = None  # any of the ticket's products (TicketItem ids)
+    tag_ids: list[int] | None = None  # any of
+    type_id: int | None = None
+    priority: str | None = None
+    channel: str | None = None
+    created_from: date | None = None  # inclusive, whole days in UTC
+    created_to: date | None = None  # inclusive
+    filter_text: str | None = None  # ticket id, subject or requester e-mail
 
 
 @dataclass
@@ -80,9 +95,10 @@ def _order_by(keys: list[str]) -> list[Any]:
     clauses: list[Any] = []
     for key in keys:
         column = getattr(Ticket, key.lstrip("-"))
-        clauses.append(
-            column.desc().nulls_last() if key.startswith("-") else column.asc().nulls_last()
-        )
+        clause = column.desc() if key.startswith("-") else column.asc()
+        # NULLS LAST only where there can be nulls: on PostgreSQL it does not match the
+        # (account_id, created_at, id) index, and every page would sort the whole account.
+        clauses.append(clause.nulls_last() if column.nullable else clause)
     # A unique key last keeps pages stable while rows are written.
     last_desc = keys[-1].startswith("-") if keys else True
     clauses.append(Ticket.id.desc() if last_desc else Ticket.id.asc())
@@ -104,6 +120,52 @@ def _apply_filter(stmt: Select[Any], flt: TicketFilter) -> Select[Any]:
         terms = search_terms(flt.search)
         for term in terms:
             stmt = stmt.where(Ticket.search_text.like(like_pattern(term), escape="\\"))
+    return _apply_field_filters(stmt, flt)
+
+
+def _apply_field_filters(stmt: Select[Any], flt: TicketFilter) -> Select[Any]:
+    if flt.id is not None:
+        stmt = stmt.where(Ticket.id == flt.id)
+    if flt.statuses:
+        stmt = stmt.where(Ticket.status.in_(flt.statuses))
+    if flt.subject:
+        pattern = like_pattern(flt.subject.lower())
+        stmt = stmt.where(func.lower(Ticket.subject).like(pattern, escape="\\"))
+    for column, value in (
+        (Ticket.requester_id, flt.requester_id),
+        (Ticket.assignee_id, flt.assignee_id),
+        (Ticket.order_id, flt.order_number),
+        (Ticket.type_id, flt.type_id),
+        (Ticket.priority, flt.priority),
+        (Ticket.channel, flt.channel),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if flt.item_ids:
+        stmt = stmt.where(
+            Ticket.id.in_(select(TicketItem.ticket_id).where(TicketItem.id.in_(flt.item_ids)))
+        )
+    if flt.tag_ids:
+        stmt = stmt.where(
+            Ticket.id.in_(
+                select(ticket_tags.c.ticket_id).where(ticket_tags.c.tag_id.in_(flt.tag_ids))
+            )
+        )
+    if flt.created_from is not None:
+        stmt = stmt.where(Ticket.created_at >= datetime.combine(flt.created_from, time.min, UTC))
+    if flt.created_to is not None and flt.created_to < date.max:
+        end = datetime.combine(flt.created_to + timedelta(days=1), time.min, UTC)
+        stmt = stmt.where(Ticket.created_at < end)
+    if flt.filter_text and flt.filter_text.strip():
+        text = flt.filter_text.strip()
+        pattern = like_pattern(text.lower())
+        either: list[Any] = [
+            func.lower(Ticket.subject).like(pattern, escape="\\"),
+            Ticket.customer_email.like(pattern, escape="\\"),
+        ]
+        if text.isdigit() and len(text) < 18:
+            either.append(Ticket.id == int(text))
+        stmt = stmt.where(or_(*either))
     return stmt
 
 
@@ -162,7 +224,11 @@ async def ticket_list(
     session: AsyncSession, *, account_id: int, flt: TicketFilter, page: PageRequest
 ) -> Page[TicketView]:
     stmt = _apply_filter(_base_select(account_id), flt).order_by(*_order_by(flt.ordering))
-    result = await paginate_rows(session, stmt, page)
+    # The joins of the page add no rows (state is required, type and owner are outer).
+    count_stmt = _apply_filter(
+        select(func.count(Ticket.id)).where(Ticket.account_id == account_id), flt
+    )
+    result = await paginate_rows(session, stmt, page, count_stmt)
     rows = [r._mapping for r in result.items]
     views = await ticket_views(session, account_id, rows)
     return Page(items=views, count=result.count, page=result.page, page_size=result.page_size)
@@ -221,6 +287,49 @@ async def ticket_item_view(
     return row._mapping
 
 
+# A keyset position in the newest-first order: (created_at, id) of a ticket.
+Position = tuple[datetime, int]
+
+
+@dataclass
+class KeysetPage:
+    rows: list[RowMapping]
+    has_more: bool  # more rows lie beyond this page in the direction read
+
+
+async def ticket_list_keyset(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    flt: TicketFilter,
+    limit: int,
+    after: Position | None = None,
+    before: Position | None = None,
+) -> KeysetPage:
+    """Tickets newest first, ``limit`` of them, strictly after (older than) ``after`` or
+    strictly before (newer than) ``before``. No count and no offset: pages stay stable
+    while tickets are added, and the cost of a page does not grow with its depth."""
+    stmt = _apply_filter(select(Ticket.__table__).where(Ticket.account_id == account_id), flt)
+    if before is not None:
+        at, ticket_id = before
+        stmt = stmt.where(
+            or_(Ticket.created_at > at, and_(Ticket.created_at == at, Ticket.id > ticket_id))
+        ).order_by(Ticket.created_at.asc(), Ticket.id.asc())
+    else:
+        if after is not None:
+            at, ticket_id = after
+            stmt = stmt.where(
+                or_(Ticket.created_at < at, and_(Ticket.created_at == at, Ticket.id < ticket_id))
+            )
+        stmt = stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    rows = list((await session.execute(stmt.limit(limit + 1))).mappings())
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if before is not None:
+        rows.reverse()
+    return KeysetPage(rows=rows, has_more=has_more)
+
+
 __all__ = [
     "ORDERING_FIELDS",
     "TicketFilter",
@@ -231,5 +340,32 @@ __all__ = [
     "ticket_item_view",
     "ticket_items_list",
     "ticket_list",
+    "ticket_list_keyset",
     "ticket_views",
 ]
+
+
+async def ticket_item_ids_and_tag_labels(
+    session: AsyncSession, *, account_id: int, ticket_ids: list[int]
+) -> tuple[dict[int, list[int]], dict[int, list[str]]]:
+    """For faces that show products as ids and tags as labels: two queries for any number."""
+    items: dict[int, list[int]] = {t: [] for t in ticket_ids}
+    labels: dict[int, list[str]] = {t: [] for t in ticket_ids}
+    if not ticket_ids:
+        return items, labels
+    rows = await session.execute(
+        select(TicketItem.ticket_id, TicketItem.id)
+        .where(TicketItem.ticket_id.in_(ticket_ids), TicketItem.account_id == account_id)
+        .order_by(TicketItem.ticket_id, TicketItem.position, TicketItem.id)
+    )
+    for ticket_id, item_id in rows:
+        items[ticket_id].append(item_id)
+    tag_rows = await session.execute(
+        select(ticket_tags.c.ticket_id, Tag.label)
+        .join(Tag, Tag.id == ticket_tags.c.tag_id)
+        .where(ticket_tags.c.ticket_id.in_(ticket_ids), ticket_tags.c.account_id == account_id)
+        .order_by(ticket_tags.c.ticket_id, Tag.label)
+    )
+    for ticket_id, label in tag_rows:
+        labels[ticket_id].append(label)
+    return items, labels

@@ -12,6 +12,7 @@ from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.catalog.custom_fields import custom_fields_for, custom_values_check
 from ticketry.domain.catalog.models import TICKET_STATUSES, Tag, TicketState, TicketType
 from ticketry.domain.conversations.contacts import contact_get_or_create
+from ticketry.domain.conversations.models import Contact
 from ticketry.domain.errors import ErrorCollector, NotFound
 from ticketry.domain.events.services import event_record
 from ticketry.domain.refs import Ref, missing_ref_message, ref_get, ref_get_or_404
@@ -31,6 +32,7 @@ from ticketry.domain.types import utcnow
 from ticketry.domain.validation import (
     check_country,
     check_currency,
+    check_datetime,
     check_email,
     check_language,
     check_max_length,
@@ -72,6 +74,7 @@ class _Resolved:
     assignee_id: int | None = None
     tag_ids: list[int] | None = None
     custom_fields: dict[str, Any] | None = None
+    requester: Contact | None = None
 
 
 async def _check(
@@ -89,8 +92,13 @@ async def _check(
         check_max_length(errors, "subject", data.subject, 255)
     if data.order_id not in (UNSET, None):
         check_max_length(errors, "order_id", data.order_id, 100)  # type: ignore[arg-type]
+    if data.company not in (UNSET, None):
+        check_max_length(errors, "company", data.company, 200)  # type: ignore[arg-type]
+    if data.order_date not in (UNSET, None):
+        check_datetime(errors, "order_date", data.order_date)  # type: ignore[arg-type]
     if data.from_email not in (UNSET, None):
         check_email(errors, "from_email", data.from_email)  # type: ignore[arg-type]
+        check_max_length(errors, "from_email", data.from_email, 254)  # type: ignore[arg-type]
     if data.priority is not UNSET and data.priority not in TICKET_PRIORITIES:
         errors.add("priority", f'"{data.priority}" is not a valid choice.')
     if data.channel is not UNSET and data.channel not in TICKET_CHANNELS:
@@ -140,7 +148,33 @@ async def _check(
         fields = await custom_fields_for(session, account_id=account_id, target="ticket")
         out.custom_fields, cf_errors = custom_values_check(fields, data.custom_fields)
         errors.nest("custom_fields", cf_errors)
+    if data.requester not in (UNSET, None):
+        out.requester = await ref_get(session, Contact, account_id=account_id, ref=data.requester)  # type: ignore[arg-type]
+        if out.requester is None:
+            errors.add("requester", missing_ref_message(data.requester))  # type: ignore[arg-type]
     return out
+
+
+def _apply_requester(ticket: Ticket, contact: Contact | None) -> None:
+    """The requester and the ticket's customer snapshot, set together."""
+    ticket.requester_id = contact.id if contact else None
+    if contact is not None:
+        ticket.customer_email = contact.email
+        ticket.customer_name = contact.name
+        ticket.customer_phone = contact.phone
+
+
+async def _keep_items(
+    session: AsyncSession, ticket: Ticket, item_ids: list[int], errors: ErrorCollector
+) -> list[int]:
+    """Check that ``item_ids`` are the ticket's items; return the ids of the others."""
+    current = list(
+        await session.scalars(select(TicketItem.id).where(TicketItem.ticket_id == ticket.id))
+    )
+    for item_id in item_ids:
+        if item_id not in current:
+            errors.add("products", missing_ref_message(item_id))
+    return [i for i in current if i not in item_ids]
 
 
 def _history(
@@ -168,8 +202,15 @@ async def _set_tags(session: AsyncSession, ticket: Ticket, tag_ids: list[int]) -
 
 
 async def ticket_create(
-    session: AsyncSession, *, account: Account, actor: User | None, data: TicketData
+    session: AsyncSession,
+    *,
+    account: Account,
+    actor: User | None,
+    data: TicketData,
+    commit: bool = True,
 ) -> Ticket:
+    """Create a ticket. ``commit=False`` leaves the transaction open for the caller's next
+    step (a first message), so both happen or neither does."""
     errors = ErrorCollector()
     resolved = await _check(session, account.id, data, errors)
     item_errors: dict[str, Any] = {}
@@ -179,6 +220,9 @@ async def ticket_create(
             if problems:
                 item_errors[str(index)] = problems
     errors.nest("products", item_errors)
+    if data.item_ids is not UNSET:  # a new ticket has no items to keep
+        for item_id in data.item_ids:
+            errors.add("products", missing_ref_message(item_id))
     errors.raise_if_any()
 
     if resolved.state is not None:
@@ -222,6 +266,10 @@ async def ticket_create(
         value = getattr(data, field)
         if value is not UNSET:
             setattr(ticket, field, value)
+    if resolved.requester is not None:
+        _apply_requester(ticket, resolved.requester)
+    if data.public_id is not UNSET:
+        ticket.public_id = data.public_id
     session.add(ticket)
     await session.flush()
     if resolved.tag_ids:
@@ -230,6 +278,10 @@ async def ticket_create(
         for position, item in enumerate(data.products):
             session.add(item_new(ticket, item, position=position))
     await session.flush()
+    if data.pos is not UNSET:
+        from ticketry.domain.tickets.pos import ticket_pos_apply
+
+        await ticket_pos_apply(session, ticket=ticket, pos=data.pos, changes={})
 
     from ticketry.domain.orders.binding import ticket_bind_order
 
@@ -245,7 +297,8 @@ async def ticket_create(
         ticket_id=ticket.id,
         actor_user_id=actor.id if actor else None,
     )
-    await session.commit()
+    if commit:
+        await session.commit()
     return ticket
 
 
@@ -269,6 +322,7 @@ async def ticket_update(
     data: TicketData,
     replace_custom_fields: bool = False,
     expected_version: int | None = None,
+    commit: bool = True,
 ) -> Ticket:
     ticket = await ref_get_or_404(session, Ticket, account_id=account.id, ref=ref, for_update=True)
     if expected_version is not None and ticket.version != expected_version:
@@ -277,6 +331,9 @@ async def ticket_update(
         raise Conflict(f"Ticket version is {ticket.version}, not {expected_version}.")
     errors = ErrorCollector()
     resolved = await _check(session, account.id, data, errors)
+    drop_items: list[int] = []
+    if data.item_ids is not UNSET:
+        drop_items = await _keep_items(session, ticket, data.item_ids, errors)
     errors.raise_if_any()
 
     changes: dict[str, list[Any]] = {}
@@ -339,10 +396,22 @@ async def ticket_update(
         if sorted(old_tags) != sorted(resolved.tag_ids):
             changes["tags"] = [sorted(old_tags), sorted(resolved.tag_ids)]
             await _set_tags(session, ticket, resolved.tag_ids)
+    if data.requester is not UNSET:
+        old_requester = ticket.requester_id
+        _apply_requester(ticket, resolved.requester)
+        change("requester", old_requester, ticket.requester_id)
+    if drop_items:
+        changes["products_removed"] = [drop_items, []]
+        await session.execute(delete(TicketItem).where(TicketItem.id.in_(drop_items)))
+    if data.pos is not UNSET:
+        from ticketry.domain.tickets.pos import ticket_pos_apply
+
+        await ticket_pos_apply(session, ticket=ticket, pos=data.pos, changes=changes)
     lifecycle = _mark_closed(ticket, was_closed)
 
     if not changes:
-        await session.commit()
+        if commit:
+            await session.commit()
         return ticket
     ticket.version += 1
     ticket.updated_at = utcnow()
@@ -374,7 +443,8 @@ async def ticket_update(
             ticket_id=ticket.id,
             actor_user_id=actor_id,
         )
-    await session.commit()
+    if commit:
+        await session.commit()
     return ticket
 
 
@@ -439,6 +509,25 @@ async def ticket_close(
     )
     await session.commit()
     return ticket, True
+
+
+async def ticket_delete(
+    session: AsyncSession, *, account: Account, actor: User | None, ref: Ref
+) -> None:
+    """Delete the ticket for good, with its conversation, products, shipments and history."""
+    ticket = await ref_get_or_404(session, Ticket, account_id=account.id, ref=ref, for_update=True)
+    event_record(
+        session,
+        account_id=account.id,
+        event_type="ticket.deleted",
+        entity_type="ticket",
+        entity_id=ticket.id,
+        ticket_id=None,
+        actor_user_id=actor.id if actor else None,
+        data={"public_id": str(ticket.public_id), "code": ticket.code},
+    )
+    await session.delete(ticket)  # the database cascades to everything hanging off it
+    await session.commit()
 
 
 def _plain(value: Any) -> Any:

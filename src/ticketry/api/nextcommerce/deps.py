@@ -1,0 +1,261 @@
+"""What every Next Commerce handler needs: version, bearer token and scope, rate limit,
+bodies in JSON or form encoding, and query parameters checked as django-filter would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.api.common.decoding import collect_errors, decode_struct, parse_json
+from ticketry.api.nextcommerce.errors import BadVersion
+from ticketry.domain.accounts.models import Account, User
+from ticketry.domain.accounts.rights import TICKETS_EDIT, TICKETS_VIEW, user_has_right
+from ticketry.domain.errors import (
+    FieldErrors,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+)
+from ticketry.domain.oauth.services import oauth_bearer_authenticate
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+VERSION_HEADER = "x-29next-api-version"
+VERSIONS = ("2024-04-01", "unstable", "2023-02-10")
+DEFAULT_VERSION = "2024-04-01"
+MAX_ID = 2**63 - 1
+
+# Which scopes let a token read or write tickets (no implication between read and write).
+READ_SCOPES = frozenset({"tickets:read", "admin:read"})
+WRITE_SCOPES = frozenset({"tickets:write", "admin:write"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    account: Account
+    user: User | None  # the agent the token acts for (authorization code), if any
+    scopes: frozenset[str]
+    version: str
+
+
+def api_version(request: Request) -> str:
+    raw = request.headers.get(VERSION_HEADER)
+    if raw is None or raw.strip() == "":
+        return DEFAULT_VERSION
+    value = raw.strip()
+    if value not in VERSIONS:
+        raise BadVersion('Invalid version in "X-29Next-Api-Version" header.')
+    return value
+
+
+def bearer_token(request: Request) -> str | None:
+    value = request.headers.get("authorization")
+    if not value:
+        return None
+    parts = value.strip().split()
+    if len(parts) == 2 and parts[0].lower() == "bearer":
+        return parts[1]
+    return ""
+
+
+async def provide_caller(request: Request, db: AsyncSession) -> Caller:
+    """Version, then authentication, then scope (the rate limit comes first, as middleware)."""
+    version = api_version(request)
+    raw = bearer_token(request)
+    if raw is None:
+        raise Unauthenticated("Authentication credentials were not provided.")
+    found = await oauth_bearer_authenticate(db, raw)
+    if found is None:
+        raise Unauthenticated("Invalid token.")
+    access = request.route_handler.opt.get("access", "read")
+    allowed = WRITE_SCOPES if access == "write" else READ_SCOPES
+    if not found.scopes & allowed:
+        raise Forbidden()
+    if found.user is not None:
+        right = TICKETS_EDIT if access == "write" else TICKETS_VIEW
+        if not user_has_right(found.user, right):
+            raise Forbidden()
+    return Caller(account=found.account, user=found.user, scopes=found.scopes, version=version)
+
+
+def check_id(value: int) -> int:
+    """A path id no row can have is simply not found (and never reaches the database)."""
+    if not 0 < value <= MAX_ID:
+        raise NotFound()
+    return value
+
+
+def _bad_text(value: str) -> str | None:
+    if "\x00" in value:
+        return "Null characters are not allowed."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Invalid characters."
+    return None
+
+
+def text_problems(raw: Any) -> FieldErrors:
+    """Strings the databases cannot store (NUL, lone surrogates), named by field."""
+    errors: FieldErrors = {}
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if isinstance(value, str):
+                problem = _bad_text(value)
+                if problem:
+                    errors[str(key)] = [problem]
+            elif isinstance(value, (dict, list)):
+                sub = text_problems(value)
+                if sub:
+                    errors[str(key)] = sub
+    elif isinstance(raw, list):
+        for item in raw:
+            problem = _bad_text(item) if isinstance(item, str) else None
+            if problem:
+                return {"non_field_errors": [problem]}
+    return errors
+
+
+_FORM_MEDIA = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def read_body(
+    request: Request,
+    cls: type[S],
+    *,
+    partial: bool = False,
+    lists: tuple[str, ...] = (),
+    ints: tuple[str, ...] = (),
+    bools: tuple[str, ...] = (),
+    choices: dict[str, tuple[str, ...]] | None = None,
+) -> S:
+    """JSON, or the form encodings the vendor's document also lists (flat fields only)."""
+    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    raw: Any
+    if media in _FORM_MEDIA:
+        form = await request.form()
+        raw = {}
+        for key in form:
+            values = [v for v in form.getall(key) if isinstance(v, str)]
+            if key in lists:
+                raw[key] = [_coerce(v, int if key in ints else None) for v in values]
+            elif values:
+                value: Any = values[-1]
+                if key in ints:
+                    value = _coerce(value, int)
+                elif key in bools:
+                    value = {"true": True, "false": False}.get(value.lower(), value)
+                raw[key] = value
+    else:
+        raw = parse_json(await request.body(), request.headers.get("content-type"))
+        if raw is None:
+            raw = {}
+    problems = text_problems(raw)
+    if problems:
+        raise ValidationFailed(problems)
+    errors = collect_errors(raw, cls, partial=partial) if isinstance(raw, dict) else {}
+    for name, allowed in (choices or {}).items():
+        value = raw.get(name) if isinstance(raw, dict) else None
+        if isinstance(value, str) and value not in allowed:
+            errors[name] = [f'"{value}" is not a valid choice.']
+    if errors:
+        raise ValidationFailed(errors)
+    return decode_struct(raw, cls, partial=partial)
+
+
+def _coerce(value: str, kind: type | None) -> Any:
+    if kind is int:
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    return value
+
+
+class Params:
+    """Query parameters checked one by one, every problem reported (django-filter)."""
+
+    def __init__(self, request: Request) -> None:
+        self.query = request.query_params
+        self.errors: FieldErrors = {}
+
+    def _bad(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def text(self, name: str) -> str | None:
+        value = self.query.get(name)
+        if value in (None, ""):
+            return None
+        problem = _bad_text(value)
+        if problem:
+            self._bad(name, problem)
+            return None
+        return value
+
+    def integer(self, name: str) -> int | None:
+        value = self.query.get(name)
+        if value in (None, ""):
+            return None
+        return self._int(name, value)
+
+    def _int(self, name: str, value: str) -> int | None:
+        try:
+            number = int(value.strip())
+        except ValueError:
+            self._bad(name, "Enter a whole number.")
+            return None
+        if not -MAX_ID <= number <= MAX_ID:
+            self._bad(name, "Enter a whole number.")
+            return None
+        return number
+
+    def integers(self, name: str) -> list[int] | None:
+        values = [v for v in self.query.getall(name, []) if v != ""]
+        if not values:
+            return None
+        out = []
+        for value in values:
+            number = self._int(name, value)
+            if number is not None:
+                out.append(number)
+        return out
+
+    def choice(self, name: str, choices: tuple[str, ...]) -> str | None:
+        value = self.query.get(name)
+        if value in (None, ""):
+            return None
+        if value not in choices:
+            self._bad(name, f"Select a valid choice. {value} is not one of the available choices.")
+            return None
+        return value
+
+    def choices(self, name: str, choices: tuple[str, ...]) -> list[str] | None:
+        values = [v for v in self.query.getall(name, []) if v != ""]
+        if not values:
+            return None
+        for value in values:
+            if value not in choices:
+                self._bad(
+                    name, f"Select a valid choice. {value} is not one of the available choices."
+                )
+        return [v for v in values if v in choices]
+
+    def day(self, name: str) -> date | None:
+        value = self.query.get(name)
+        if value in (None, ""):
+            return None
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            self._bad(name, "Enter a valid date.")
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)

@@ -1,0 +1,292 @@
+"""The OAuth2 authorization server of the Next Commerce face, at /oauth2/.
+
+- ``GET/POST /oauth2/authorize/``: authorization code with PKCE (S256). The page asks the
+  agent for e-mail and password (argon2, ``users.password_hash``) and for consent.
+- ``POST /oauth2/token/``: ``client_credentials`` (single-store access), ``authorization_code``
+  and ``refresh_token`` (rotating). Client authentication by HTTP Basic or form fields.
+- ``POST /oauth2/revoke/``: RFC 7009.
+
+Errors are RFC 6749 JSON bodies rendered by authlib's error classes.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from authlib.oauth2.rfc6749 import errors as oauth_errors
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
+from jinja2 import Environment
+from litestar import Litestar, Request, Response, Router, get, post
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.response import Redirect
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.api.common.state import provide_session
+from ticketry.domain.accounts.models import User
+from ticketry.domain.accounts.passwords import password_verify
+from ticketry.domain.accounts.rights import TICKETS_VIEW, user_has_right
+from ticketry.domain.oauth.models import OAuthApp
+from ticketry.domain.oauth.services import (
+    OAuthDenied,
+    oauth_app_get,
+    oauth_client_authenticate,
+    oauth_client_credentials,
+    oauth_code_create,
+    oauth_code_exchange,
+    oauth_refresh,
+    oauth_revoke,
+    scopes_parse,
+)
+
+PREFIX = "/oauth2"
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_ERRORS: dict[str, type[oauth_errors.OAuth2Error]] = {
+    "invalid_client": oauth_errors.InvalidClientError,
+    "invalid_grant": oauth_errors.InvalidGrantError,
+    "invalid_scope": oauth_errors.InvalidScopeError,
+    "invalid_request": oauth_errors.InvalidRequestError,
+    "unsupported_grant_type": oauth_errors.UnsupportedGrantTypeError,
+    "unauthorized_client": oauth_errors.UnauthorizedClientError,
+}
+
+_PAGE = Environment(autoescape=True).from_string(
+    """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Authorize {{ app_name }}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}
+label{display:block;margin:.6rem 0}input[type=email],input[type=password]{width:100%}
+.error{color:#b00020}</style></head><body>
+<h1>Authorize {{ app_name }}</h1>
+{% if error %}<p class="error">{{ error }}</p>{% endif %}
+{% if fatal %}{% else %}
+<p><strong>{{ app_name }}</strong> asks for access to your store:</p>
+<ul>{% for scope in scopes %}<li>{{ scope }}</li>{% endfor %}</ul>
+<form method="post" action="/oauth2/authorize/">
+{% for key, value in params.items() %}<input type="hidden" name="{{ key }}" value="{{ value }}">
+{% endfor %}
+<label>E-mail
+<input type="email" name="email" value="{{ email }}" required autocomplete="username"></label>
+<label>Password
+<input type="password" name="password" required autocomplete="current-password"></label>
+<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny" formnovalidate>Deny</button>
+</form>{% endif %}
+</body></html>"""
+)
+
+_AUTHORIZE_PARAMS = (
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+)
+
+
+def _oauth_error(exc: OAuthDenied) -> Response:
+    cls = _ERRORS.get(exc.error, oauth_errors.InvalidRequestError)
+    err = oauth_errors.OAuth2Error(description=exc.description or None)
+    err.error = exc.error
+    headers = {**_NO_STORE}
+    status = cls.status_code
+    if exc.error == "invalid_client":
+        status = 401
+        headers["WWW-Authenticate"] = 'Basic realm="oauth2"'
+    return Response(dict(err.get_body()), status_code=status, headers=headers)
+
+
+def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str | None, str | None]:
+    header = request.headers.get("authorization")
+    if header and header.lower().startswith("basic "):
+        try:
+            client_id, client_secret = extract_basic_authorization({"Authorization": header})
+        except (ValueError, UnicodeError):
+            return None, None
+        return client_id, client_secret
+    return form.get("client_id"), form.get("client_secret")
+
+
+async def _form(request: Request) -> dict[str, str]:
+    media = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if media not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise OAuthDenied("invalid_request", "Use application/x-www-form-urlencoded.")
+    data = await request.form()
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+@post(f"{PREFIX}/token/", status_code=200)
+async def token(request: Request, db: AsyncSession) -> Response:
+    try:
+        form = await _form(request)
+        client_id, client_secret = _client_credentials(request, form)
+        app = await oauth_client_authenticate(db, client_id=client_id, client_secret=client_secret)
+        grant = form.get("grant_type")
+        if grant == "client_credentials":
+            issued = await oauth_client_credentials(db, app=app, scope=form.get("scope"))
+        elif grant == "authorization_code":
+            issued = await oauth_code_exchange(
+                db,
+                app=app,
+                code=form.get("code"),
+                redirect_uri=form.get("redirect_uri"),
+                code_verifier=form.get("code_verifier"),
+            )
+        elif grant == "refresh_token":
+            issued = await oauth_refresh(
+                db, app=app, refresh_token=form.get("refresh_token"), scope=form.get("scope")
+            )
+        elif not grant:
+            raise OAuthDenied("invalid_request", "Missing grant_type.")
+        else:
+            raise OAuthDenied("unsupported_grant_type", f"Unsupported grant_type {grant!r}.")
+    except OAuthDenied as exc:
+        return _oauth_error(exc)
+    return Response(issued.as_dict(), status_code=200, headers=_NO_STORE)
+
+
+@post(f"{PREFIX}/revoke/", status_code=200)
+async def revoke(request: Request, db: AsyncSession) -> Response:
+    try:
+        form = await _form(request)
+        client_id, client_secret = _client_credentials(request, form)
+        app = await oauth_client_authenticate(db, client_id=client_id, client_secret=client_secret)
+        await oauth_revoke(db, app=app, token=form.get("token"))
+    except OAuthDenied as exc:
+        return _oauth_error(exc)
+    return Response(b"", status_code=200, headers=_NO_STORE)
+
+
+def _page(
+    app: OAuthApp | None,
+    params: dict[str, str],
+    *,
+    error: str = "",
+    fatal: bool = False,
+    email: str = "",
+    status: int = 200,
+) -> Response:
+    html = _PAGE.render(
+        app_name=app.name if app else "an application",
+        scopes=scopes_parse(params.get("scope") or (app.scopes if app else "")),
+        params={k: params[k] for k in _AUTHORIZE_PARAMS if params.get(k)},
+        error=error,
+        fatal=fatal,
+        email=email,
+    )
+    return Response(
+        html,
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        headers={"X-Frame-Options": "DENY", "Cache-Control": "no-store"},
+    )
+
+
+def _redirect(redirect_uri: str, **params: str) -> Redirect:
+    sep = "&" if urlsplit(redirect_uri).query else "?"
+    query = urlencode({k: v for k, v in params.items() if v})
+    return Redirect(path=f"{redirect_uri}{sep}{query}", status_code=302)
+
+
+async def _check_authorize(
+    db: AsyncSession, params: dict[str, str]
+) -> tuple[OAuthApp | None, str | None]:
+    """The app, or the error to show on the page (never redirect to an unchecked URI)."""
+    app = await oauth_app_get(db, client_id=params.get("client_id") or "")
+    if app is None:
+        return None, "Unknown client_id."
+    redirect_uri = params.get("redirect_uri") or ""
+    if redirect_uri not in (app.redirect_uris or []):
+        return app, "The redirect_uri is not registered for this application."
+    return app, None
+
+
+def _request_problem(params: dict[str, str]) -> str | None:
+    if params.get("response_type") != "code":
+        return "unsupported_response_type"
+    if not params.get("code_challenge") or params.get("code_challenge_method") != "S256":
+        return "invalid_request"
+    return None
+
+
+@get(f"{PREFIX}/authorize/")
+async def authorize_page(request: Request, db: AsyncSession) -> Response:
+    params = {k: v for k, v in request.query_params.items() if k in _AUTHORIZE_PARAMS}
+    app, fatal = await _check_authorize(db, params)
+    if fatal:
+        return _page(app, params, error=fatal, fatal=True, status=400)
+    assert app is not None
+    problem = _request_problem(params)
+    if problem:
+        return _redirect(  # type: ignore[return-value]
+            params["redirect_uri"],
+            error=problem,
+            error_description="PKCE with S256 and response_type=code are required.",
+            state=params.get("state", ""),
+        )
+    return _page(app, params)
+
+
+@post(f"{PREFIX}/authorize/", status_code=200)
+async def authorize_decide(request: Request, db: AsyncSession) -> Response:
+    form = await request.form()
+    params = {k: v for k, v in form.items() if k in _AUTHORIZE_PARAMS and isinstance(v, str)}
+    app, fatal = await _check_authorize(db, params)
+    if fatal:
+        return _page(app, params, error=fatal, fatal=True, status=400)
+    assert app is not None
+    redirect_uri, state = params["redirect_uri"], params.get("state", "")
+    problem = _request_problem(params)
+    if problem:
+        return _redirect(redirect_uri, error=problem, state=state)  # type: ignore[return-value]
+    if form.get("decision") != "allow":
+        return _redirect(redirect_uri, error="access_denied", state=state)  # type: ignore[return-value]
+    email = str(form.get("email") or "").strip().lower()
+    password = str(form.get("password") or "")
+    user = await db.scalar(
+        select(User).where(
+            User.account_id == app.account_id, User.email == email, User.is_active.is_(True)
+        )
+    )
+    if not password_verify(user.password_hash if user else None, password) or user is None:
+        return _page(app, params, error="Wrong e-mail or password.", email=email, status=401)
+    if not user_has_right(user, TICKETS_VIEW):
+        return _page(app, params, error="Your role cannot use the API.", email=email, status=403)
+    try:
+        code = await oauth_code_create(
+            db,
+            app=app,
+            user=user,
+            redirect_uri=redirect_uri,
+            scope=params.get("scope"),
+            code_challenge=params.get("code_challenge", ""),
+            code_challenge_method=params.get("code_challenge_method", ""),
+        )
+    except OAuthDenied as exc:
+        return _redirect(redirect_uri, error=exc.error, state=state)  # type: ignore[return-value]
+    return _redirect(redirect_uri, code=code, state=state)  # type: ignore[return-value]
+
+
+def _http_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return Response(
+        {"error": "invalid_request", "error_description": str(exc.detail)},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+def create_oauth_app(max_body_bytes: int) -> Litestar:
+    return Litestar(
+        route_handlers=[
+            Router(path="/", route_handlers=[token, revoke, authorize_page, authorize_decide])
+        ],
+        dependencies={"db": Provide(provide_session)},
+        exception_handlers={HTTPException: _http_error},
+        request_max_body_size=min(max_body_bytes, 64 * 1024),
+        openapi_config=None,
+        debug=False,
+    )

@@ -1,0 +1,121 @@
+"""Domain reads → Next Commerce wire structs; Next Commerce writes → domain commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from msgspec import UNSET
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.api.nextcommerce import schemas as s
+from ticketry.api.nextcommerce.deps import MAX_ID
+from ticketry.domain.catalog.tags import tag_ids_for_labels
+from ticketry.domain.conversations.queries import MessageView, messages_for_tickets
+from ticketry.domain.errors import ErrorCollector
+from ticketry.domain.refs import missing_ref_message
+from ticketry.domain.tickets.commands import TicketData
+from ticketry.domain.tickets.queries import ticket_item_ids_and_tag_labels
+
+# Ticketry's values that Next Commerce does not know, shown as its nearest one.
+PRIORITY_OUT = {"urgent": "high"}
+CHANNEL_OUT = {"portal": "customer_account", "pos": "dashboard"}
+
+
+FILES_PATH = "/api/admin/tickets/attachments/"
+
+
+def files_base(request: Request) -> str:
+    return f"{str(request.base_url).rstrip('/')}{FILES_PATH}"
+
+
+def comment_out(message: MessageView, base: str) -> s.TicketCommentOut:
+    return s.TicketCommentOut(
+        id=message.id,
+        author=message.author_user_id,
+        body=message.body,
+        from_email=message.from_email or None,
+        is_public=message.is_public,
+        created_at=message.created_at,
+        attachments=[
+            s.AttachmentOut(id=a.id, file=f"{base}{a.id}/", file_name=a.filename)
+            for a in message.attachments
+        ],
+    )
+
+
+async def tickets_out(
+    request: Request | str, db: AsyncSession, account_id: int, rows: list[RowMapping]
+) -> list[s.TicketOut]:
+    """Serialise ticket rows: three more queries (items and tags, messages, files) per page.
+    ``request`` gives the base of file URLs (or is that base itself, outside a request)."""
+    ids = [r["id"] for r in rows]
+    items, labels = await ticket_item_ids_and_tag_labels(db, account_id=account_id, ticket_ids=ids)
+    messages = await messages_for_tickets(db, account_id=account_id, ticket_ids=ids)
+    base = request if isinstance(request, str) else files_base(request)
+    return [
+        s.TicketOut(
+            id=t["id"],
+            subject=t["subject"],
+            status=t["status"],
+            priority=PRIORITY_OUT.get(t["priority"], t["priority"]),
+            channel=CHANNEL_OUT.get(t["channel"], t["channel"]),
+            requester=t["requester_id"],
+            assignee=t["assignee_id"],
+            from_email=t["from_email"] or None,
+            order=t["order_id"] or "",
+            products=items[t["id"]],
+            tags=labels[t["id"]],
+            ticket_type=t["type_id"],
+            comments=[comment_out(m, base) for m in messages[t["id"]]],
+            created_at=t["created_at"],
+            updated_at=t["updated_at"],
+        )
+        for t in rows
+    ]
+
+
+def _choice(errors: ErrorCollector, field: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        errors.add(field, f'"{value}" is not a valid choice.')
+
+
+def _ref(errors: ErrorCollector, field: str, value: int | None) -> None:
+    if value is not None and not 0 < value <= MAX_ID:
+        errors.add(field, missing_ref_message(value))
+
+
+async def ticket_data(
+    db: AsyncSession, account_id: int, body: s.TicketWrite, errors: ErrorCollector
+) -> TicketData:
+    """The domain command for a ticket write; wire-level problems go into ``errors``."""
+    values: dict[str, Any] = {}
+    if body.subject is not UNSET:
+        values["subject"] = body.subject
+    if body.status is not UNSET:
+        _choice(errors, "status", body.status, s.STATUSES)
+        values["status"] = body.status
+    if body.priority is not UNSET:
+        _choice(errors, "priority", body.priority, s.PRIORITIES)
+        values["priority"] = body.priority
+    if body.from_email is not UNSET:
+        values["from_email"] = body.from_email or None
+    if body.order is not UNSET:
+        values["order_id"] = body.order or None
+    for wire, domain in (("assignee", "assignee"), ("requester", "requester")):
+        value = getattr(body, wire)
+        if value is not UNSET:
+            _ref(errors, wire, value)
+            values[domain] = value
+    if body.ticket_type is not UNSET:
+        _ref(errors, "ticket_type", body.ticket_type)
+        values["type"] = body.ticket_type
+    if body.products is not UNSET:
+        for item_id in body.products:
+            _ref(errors, "products", item_id)
+        values["item_ids"] = list(dict.fromkeys(body.products))
+    if body.tags is not UNSET and not errors:
+        labels = [t for t in body.tags if t is not None]
+        values["tags"] = await tag_ids_for_labels(db, account_id=account_id, labels=labels)
+    return TicketData(**values)

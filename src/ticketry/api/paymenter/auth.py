@@ -1,0 +1,66 @@
+"""Paymenter's ``api.admin`` middleware: a bearer API key, enabled, of type admin, from an
+allowed address; then each endpoint's permission (FormRequest ``authorize``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.domain.accounts.models import Account
+from ticketry.domain.apikeys.models import ApiKey
+from ticketry.domain.apikeys.services import (
+    api_key_allows_ip,
+    api_key_authenticate,
+    api_key_touch,
+)
+from ticketry.domain.errors import Forbidden, Unauthenticated
+
+MISSING_TOKEN = "The request is missing a valid bearer token."
+INVALID_KEY = "The provided API key is invalid or has been disabled."
+KEY_REFUSED = "You do not have permission to access this resource."
+UNAUTHORIZED_ACTION = "This action is unauthorized."
+
+
+class MissingBearer(Unauthenticated):
+    """No bearer token at all (Paymenter answers with an ``error`` key, not ``message``)."""
+
+
+@dataclass(frozen=True)
+class ApiKeyPrincipal:
+    key: ApiKey
+    account: Account
+
+    @property
+    def permissions(self) -> list[str]:
+        return list(self.key.permissions or [])
+
+    def require(self, permission: str) -> None:
+        if permission not in self.permissions:
+            raise Forbidden(UNAUTHORIZED_ACTION)
+
+
+def bearer_token(request: Request) -> str | None:
+    """Laravel's ``bearerToken()``: what follows ``Bearer `` in Authorization."""
+    header = request.headers.get("authorization") or ""
+    position = header.lower().rfind("bearer ")
+    if position == -1:
+        return None
+    token = header[position + 7 :].strip().split(",")[0].strip()
+    return token or None
+
+
+async def provide_api_key(request: Request, db: AsyncSession) -> ApiKeyPrincipal:
+    raw = bearer_token(request)
+    if raw is None:
+        raise MissingBearer(MISSING_TOKEN)
+    found = await api_key_authenticate(db, raw)
+    if found is None:
+        raise Unauthenticated(INVALID_KEY)
+    key, account = found
+    client_ip = request.client.host if request.client else None
+    if key.type != "admin" or not api_key_allows_ip(key, client_ip):
+        raise Forbidden(KEY_REFUSED)
+    await api_key_touch(db, key=key)
+    return ApiKeyPrincipal(key=key, account=account)

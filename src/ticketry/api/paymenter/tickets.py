@@ -1,0 +1,256 @@
+"""Paymenter admin tickets: list, create, show, update (PUT/PATCH), delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, delete, get, patch, post, put
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.api.paymenter import mapping
+from ticketry.api.paymenter.auth import ApiKeyPrincipal
+from ticketry.api.paymenter.deps import model_not_found, parse_id, permitted, read_request_input
+from ticketry.api.paymenter.documents import (
+    Included,
+    Resource,
+    collection_document,
+    identifier,
+    message_resource,
+    single_document,
+    ticket_resource,
+    user_resource,
+)
+from ticketry.api.paymenter.query import (
+    int_values,
+    parse_filters,
+    parse_includes,
+    parse_page,
+    parse_sort,
+)
+from ticketry.api.paymenter.validation import check_ticket, departments_of
+from ticketry.domain.conversations.people import message_rows_for_tickets, people_by_ids
+from ticketry.domain.tickets import services
+from ticketry.domain.tickets.commands import TicketData
+from ticketry.domain.tickets.rows import TicketRowFilter, ticket_row_get, ticket_rows_slice
+
+FILTERS = ["id", "user_id", "status", "priority", "department"]
+SORTS = ["id", "created_at", "updated_at", "status", "priority", "department"]
+RELATIONS = ["messages", "user", "assigned_to"]
+
+
+async def ticket_documents(
+    db: AsyncSession, account_id: int, rows: list[RowMapping], includes: set[str]
+) -> tuple[list[Resource], Included | None]:
+    """Ticket resources with the requested relations: one query per relation kind."""
+    if not includes:
+        return [ticket_resource(row) for row in rows], None
+    people = {}
+    if includes & {"user", "assigned_to"}:
+        wanted = [r["requester_id"] for r in rows if "user" in includes and r["requester_id"]]
+        wanted += [
+            r["assignee_contact_id"]
+            for r in rows
+            if "assigned_to" in includes and r["assignee_contact_id"]
+        ]
+        people = await people_by_ids(db, account_id=account_id, ids=wanted)
+    messages = (
+        await message_rows_for_tickets(
+            db, account_id=account_id, ticket_ids=[r["id"] for r in rows]
+        )
+        if "messages" in includes
+        else {}
+    )
+    included = Included()
+    resources = []
+    for row in rows:
+        relationships: dict[str, Any] = {}
+        if "messages" in includes:
+            own = messages.get(row["id"], [])
+            relationships["messages"] = {
+                "data": [identifier("ticketMessages", m["id"]) for m in own]
+            }
+            included.add(message_resource(m) for m in own)
+        for relation, column in (("user", "requester_id"), ("assigned_to", "assignee_contact_id")):
+            if relation in includes:
+                person = people.get(row[column])
+                relationships[relation] = {
+                    "data": identifier("users", person["id"]) if person else None
+                }
+                included.add([user_resource(person) if person else None])
+        resources.append(ticket_resource(row, relationships))
+    return resources, included
+
+
+async def _ticket_row(db: AsyncSession, principal: ApiKeyPrincipal, raw_id: str) -> RowMapping:
+    row = await ticket_row_get(
+        db, account_id=principal.account.id, ticket_id=parse_id("Ticket", raw_id)
+    )
+    if row is None:
+        raise model_not_found("Ticket", raw_id)
+    return row
+
+
+@get("/tickets", operation_id="v1.admin.tickets.index", summary="List Tickets")
+async def tickets_index(
+    request: Request, db: AsyncSession, api_key: ApiKeyPrincipal
+) -> Response[bytes]:
+    """Filters ``filter[id|user_id|status|priority|department]`` (comma = any of; ids
+    exact, status/priority by value, department contains); ``sort`` over ``id,
+    created_at, updated_at, status, priority, department`` (``-`` descending);
+    ``include=messages,user,assigned_to``; ``per_page`` (default 15, at most 100), ``page``."""
+    api_key.require("admin.tickets.view")
+    filters = parse_filters(request, FILTERS)
+    includes = parse_includes(
+        request.query_params.get("include"), RELATIONS, permitted(api_key, RELATIONS)
+    )
+    order = parse_sort(request.query_params.get("sort"), SORTS)
+    page = parse_page(request)
+    flt = TicketRowFilter()
+    if "id" in filters:
+        flt.ids = int_values(filters["id"])
+    if "user_id" in filters:
+        flt.requester_ids = int_values(filters["user_id"])
+    if "status" in filters:
+        flt.statuses = mapping.statuses_matching(filters["status"])
+    if "priority" in filters:
+        flt.priorities = mapping.priorities_matching(filters["priority"])
+    if "department" in filters:
+        flt.department_contains = filters["department"]
+    result = await ticket_rows_slice(
+        db,
+        account_id=api_key.account.id,
+        flt=flt,
+        order=order,
+        offset=page.offset,
+        limit=page.per_page,
+    )
+    resources, included = await ticket_documents(db, api_key.account.id, result.rows, includes)
+    return collection_document(request, resources, included, page, result)
+
+
+@post("/tickets", operation_id="v1.admin.tickets.store", summary="Create a new ticket")
+async def tickets_store(
+    request: Request, db: AsyncSession, api_key: ApiKeyPrincipal
+) -> Response[bytes]:
+    """Answers 201. ``status`` defaults to open, ``priority`` to medium; ``assigned_to``
+    (a staff user's id) is honoured."""
+    api_key.require("admin.tickets.create")
+    valid = await check_ticket(
+        db,
+        account_id=api_key.account.id,
+        departments=departments_of(api_key.account.settings),
+        data=await read_request_input(request),
+        creating=True,
+    )
+    data = TicketData(
+        subject=valid["subject"],
+        requester=valid["user_id"]["id"],
+        status=mapping.status_for_create(valid["status"]),
+        priority=valid["priority"],
+        channel="api",
+    )
+    if "department" in valid:
+        data.department = valid["department"]
+    if valid.get("assigned_to") is not None:
+        data.assignee = valid["assigned_to"]["user_id"]
+    ticket = await services.ticket_create(db, account=api_key.account, actor=None, data=data)
+    row = await ticket_row_get(db, account_id=api_key.account.id, ticket_id=ticket.id)
+    assert row is not None
+    return single_document(ticket_resource(row), None, status=201)
+
+
+@get(
+    "/tickets/{ticket:str}", operation_id="v1.admin.tickets.show", summary="Show a specific ticket"
+)
+async def tickets_show(
+    request: Request, db: AsyncSession, api_key: ApiKeyPrincipal, ticket: str
+) -> Response[bytes]:
+    api_key.require("admin.tickets.view")
+    includes = parse_includes(
+        request.query_params.get("include"), RELATIONS, permitted(api_key, RELATIONS)
+    )
+    row = await _ticket_row(db, api_key, ticket)
+    (resource,), included = await ticket_documents(db, api_key.account.id, [row], includes)
+    return single_document(resource, included)
+
+
+async def _update(
+    request: Request, db: AsyncSession, api_key: ApiKeyPrincipal, raw_id: str
+) -> Response[bytes]:
+    api_key.require("admin.tickets.update")
+    row = await _ticket_row(db, api_key, raw_id)
+    valid = await check_ticket(
+        db,
+        account_id=api_key.account.id,
+        departments=departments_of(api_key.account.settings),
+        data=await read_request_input(request),
+        creating=False,
+    )
+    data = TicketData()
+    if "subject" in valid:
+        data.subject = valid["subject"]
+    if "user_id" in valid:
+        data.requester = valid["user_id"]["id"]
+    if "department" in valid:
+        data.department = valid["department"]
+    if "status" in valid:
+        status = mapping.status_for_update(valid["status"], row["status"])
+        if status is not None:
+            data.status = status
+    if "priority" in valid:
+        priority = mapping.priority_for_update(valid["priority"], row["priority"])
+        if priority is not None:
+            data.priority = priority
+    if "assigned_to" in valid:
+        person = valid["assigned_to"]
+        data.assignee = person["user_id"] if person is not None else None
+    await services.ticket_update(db, account=api_key.account, actor=None, ref=row["id"], data=data)
+    updated = await ticket_row_get(db, account_id=api_key.account.id, ticket_id=row["id"])
+    assert updated is not None
+    return single_document(ticket_resource(updated), None)
+
+
+@put(
+    "/tickets/{ticket:str}",
+    operation_id="v1.admin.tickets.update",
+    summary="Update a specific ticket",
+)
+async def tickets_update(
+    request: Request, db: AsyncSession, api_key: ApiKeyPrincipal, ticket: str
+) -> Response[bytes]:
+    """Every field is optional (PUT and PATCH alike, as in Paymenter)."""
+    return await _update(request, db, api_key, ticket)
+
+
+@patch(
+    "/tickets/{ticket:str}",
+    operation_id="v1.admin.tickets.update.patch",
+    summary="Update a specific ticket",
+)
+async def tickets_update_patch(
+    request: Request, db: AsyncSession, api_key: ApiKeyPrincipal, ticket: str
+) -> Response[bytes]:
+    return await _update(request, db, api_key, ticket)
+
+
+@delete(
+    "/tickets/{ticket:str}",
+    operation_id="v1.admin.tickets.destroy",
+    summary="Delete a specific ticket",
+)
+async def tickets_destroy(db: AsyncSession, api_key: ApiKeyPrincipal, ticket: str) -> None:
+    """Deletes the ticket with its messages (204)."""
+    api_key.require("admin.tickets.delete")
+    row = await _ticket_row(db, api_key, ticket)
+    await services.ticket_delete(db, account=api_key.account, actor=None, ref=row["id"])
+
+
+HANDLERS = [
+    tickets_index,
+    tickets_store,
+    tickets_show,
+    tickets_update,
+    tickets_update_patch,
+    tickets_destroy,
+]

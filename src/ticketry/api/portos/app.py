@@ -1,0 +1,101 @@
+"""The PORTOS face: tickets with NData queries and problem details, at /api/portos.
+
+A PORTOS client is configured with ``http://HOST:8000/api/portos`` as its server address
+(``/api/portos/v1/…`` is accepted as well, for clients that add PORTOS's ``/v1``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Litestar, Request, Router, get
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import Receive, Scope, Send
+
+from ticketry.api.common.openapi import openapi_document
+from ticketry.api.common.state import provide_session
+from ticketry.api.portos import auth, schemas, tickets
+from ticketry.api.portos.deps import provide_principal
+from ticketry.api.portos.errors import EXCEPTION_HANDLERS
+from ticketry.api.portos.responses import PortosResponse
+
+PREFIX = "/api/portos"
+SCHEMA_PATH = f"{PREFIX}/schema"
+
+REQUEST_BODIES: dict[str, type[msgspec.Struct]] = {
+    "tickets_create": schemas.TicketIn,
+    "tickets_put": schemas.TicketIn,
+    "tickets_close": schemas.TicketCloseIn,
+    "auth_login": schemas.AuthIn,
+    "auth_refresh": schemas.RefreshIn,
+}
+
+V1_PREFIX = f"{PREFIX}/v1"
+
+
+class PortosApp(Litestar):
+    """Serves ``/api/portos/v1/…`` as ``/api/portos/…``; ``raw_path`` stays as sent, so
+    signatures over the path still verify. (Middleware runs after routing, hence here.)"""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        path = scope.get("path", "")
+        if path == V1_PREFIX or path.startswith(V1_PREFIX + "/"):
+            scope = {**scope, "path": PREFIX + path[len(V1_PREFIX) :]}  # type: ignore[assignment]
+        await super().__call__(scope, receive, send)
+
+
+_schema_cache: dict[int, dict[str, Any]] = {}
+
+
+@get(SCHEMA_PATH, include_in_schema=False, sync_to_thread=False)
+def schema(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    key = id(request.app)
+    if key not in _schema_cache:
+        _schema_cache[key] = portos_document(request.app)
+    return _schema_cache[key]
+
+
+def portos_document(app: Litestar) -> dict[str, Any]:
+    return openapi_document(app, REQUEST_BODIES)
+
+
+def create_portos_app(max_body_bytes: int) -> Litestar:
+    api = Router(
+        path=PREFIX,
+        route_handlers=[*tickets.HANDLERS, *auth.HANDLERS],
+        dependencies={"principal": Provide(provide_principal)},
+        security=[{"bearer": []}, {"nws4": []}],
+    )
+    return PortosApp(
+        route_handlers=[api, schema],
+        dependencies={"db": Provide(provide_session)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        response_class=PortosResponse,
+        request_max_body_size=max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Ticketry — PORTOS tickets API",
+            version="1",
+            description=(
+                "The PORTOS tickets API (NData queries, RFC 7807 problem details), served by "
+                "Ticketry. Configure a PORTOS client with `http://HOST:8000/api/portos`. "
+                "Sign in with `POST /auth` and send `Authorization: Bearer <tokenId>`, or "
+                "sign requests with an API key (NWS4-HMAC-SHA256). See docs/portos.md."
+            ),
+            path=f"{PREFIX}/_openapi",
+            render_plugins=[],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer"),
+                    "nws4": SecurityScheme(
+                        type="apiKey",
+                        name="Authorization",
+                        security_scheme_in="header",
+                        description="`NWS4-HMAC-SHA256 <urlencoded credential>`",
+                    ),
+                }
+            ),
+        ),
+        debug=False,
+    )

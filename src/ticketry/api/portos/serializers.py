@@ -1,0 +1,193 @@
+"""Domain reads → PORTOS wire structs, and PORTOS requests → domain commands."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from msgspec import UNSET
+from sqlalchemy.engine import RowMapping
+
+from ticketry.api.portos import schemas as s
+from ticketry.domain.tickets.commands import (
+    CloseInfoData,
+    CustomerData,
+    PosItemData,
+    PosTicketData,
+    TicketData,
+)
+from ticketry.domain.tickets.pos_math import effective_discount, item_math
+from ticketry.domain.tickets.pos_query import PosTicketView
+
+ZERO = Decimal(0)
+
+
+def _item_out(row: RowMapping, ticket_discount: Decimal | None) -> s.TicketItemOut:
+    unit_price = row["unit_price"]
+    if unit_price is None:  # a product written by another face: derive from its prices
+        unit_price = row["price_without_vat"] or ZERO
+    vat_rate = row["vat_rate"]
+    if vat_rate is None:
+        vat_rate = ZERO
+        if row["price_without_vat"] and row["price_vat"] is not None:
+            vat_rate = (row["price_vat"] * 100 / row["price_without_vat"]).quantize(Decimal("0.01"))
+    allowed = row["is_discount_allowed"] if row["is_discount_allowed"] is not None else True
+    math = item_math(
+        unit_price=unit_price,
+        vat_rate=vat_rate,
+        quantity=row["amount"],
+        ticket_discount_rate=ticket_discount,
+        item_discount_rate=row["discount_rate"],
+        is_discount_allowed=allowed,
+    )
+    return s.TicketItemOut(
+        id=row["id"],
+        name=row["name"],
+        type=row["item_type"],
+        quantity=s.QuantityOut(amount=row["amount"], unit=row["quantity_unit"]),
+        unit_price=unit_price,
+        vat=math.vat,
+        unit_price_including_vat=math.unit_price_incl_vat,
+        discount_rate=row["discount_rate"] or ZERO,
+        effective_discount=effective_discount(
+            ticket_discount, row["discount_rate"], is_discount_allowed=allowed
+        ),
+        total_price=row["total_price"] if row["total_price"] is not None else math.total_price,
+        plu=s.PluOut(
+            code=row["plu_code"],
+            name=row["name"],
+            stock_name=row["plu_stock_name"],
+            vat_info=s.VatInfoOut(rate=vat_rate),
+            is_discount_allowed=allowed,
+        ),
+    )
+
+
+def ticket_out(view: PosTicketView) -> s.TicketOut:
+    t = view.ticket
+    items = [_item_out(row, t["discount_rate"]) for row in view.items]
+    has_customer = bool(
+        t["customer_name"] or t["customer_email"] or t["customer_card_serial_number"]
+    )
+    has_location = t["location_table_name"] is not None or t["location_zone_name"] is not None
+    closed = t["closed_at"] is not None
+    total = t["total_price"]
+    if total is None:
+        total = sum((i.total_price for i in items), ZERO) + (t["rounding_amount"] or ZERO)
+    discount = t["discount_amount"]
+    if discount is None:
+        discount = sum(
+            (i.unit_price_including_vat * i.quantity.amount - i.total_price for i in items), ZERO
+        )
+    return s.TicketOut(
+        id=str(t["public_id"]),
+        v=t["version"],
+        external_id=t["external_id"],
+        name=t["subject"],
+        purchase_type=t["purchase_type"],
+        device_name=t["device_name"],
+        origin_device_name=t["origin_device_name"],
+        currency=s.CurrencyOut(label=t["currency"]),
+        discount_rate=t["discount_rate"] or ZERO,
+        open_date=t["created_at"],
+        close_date=t["closed_at"],
+        close_info=s.CloseInfoOut(
+            device_name=t["close_device_name"],
+            fiscal_name=t["close_fiscal_name"],
+            number=t["close_number"],
+            daily_sales_report_number=t["close_daily_sales_report_number"],
+            fiscal_memory_serial_number=t["close_fiscal_memory_serial_number"],
+        )
+        if closed
+        else None,
+        location=s.LocationOut(
+            table=s.NamedOut(name=t["location_table_name"]),
+            zone=s.NamedOut(name=t["location_zone_name"]),
+        )
+        if has_location
+        else None,
+        customer=s.CustomerOut(
+            name=t["customer_name"],
+            email=t["customer_email"],
+            phone=t["customer_phone"],
+            card=s.CardOut(serial_number=t["customer_card_serial_number"])
+            if t["customer_card_serial_number"]
+            else None,
+            discount_rate=t["customer_discount_rate"] or ZERO,
+        )
+        if has_customer
+        else None,
+        employee=s.EmployeeOut(user_name=t["employee_email"]) if t["employee_email"] else None,
+        items=items,
+        rounding_amount=t["rounding_amount"] or ZERO,
+        discount_amount=discount,
+        total_price=total,
+    )
+
+
+def _item_data(item: s.TicketItemIn) -> PosItemData:
+    plu = item.plu or s.PluIn()
+    quantity = item.quantity or s.QuantityIn()
+    return PosItemData(
+        name=item.name or plu.name or "",
+        plu_code=plu.code,
+        plu_stock_name=plu.stock_name,
+        unit_price=item.unit_price,
+        quantity=quantity.amount,
+        unit=quantity.unit,
+        vat_rate=plu.vat_info.rate if plu.vat_info else Decimal(0),
+        discount_rate=item.discount_rate,
+        item_type=item.type,
+        is_discount_allowed=plu.is_discount_allowed,
+    )
+
+
+def ticket_data(body: s.TicketIn, *, device_name: str | None) -> TicketData:
+    """A whole ticket: what is absent is cleared (PUT replaces), but for the employee
+    (the caller on create, unchanged on update) and the device (the session's device)."""
+    customer = body.customer
+    employee = body.employee.user_name if body.employee else None
+    data = TicketData(
+        subject=body.name or "",
+        customer=CustomerData(
+            name=customer.name if customer else "",
+            email=customer.email if customer else "",
+            phone=customer.phone if customer else "",
+        ),
+        pos=PosTicketData(
+            external_id=body.external_id,
+            purchase_type=body.purchase_type,
+            device_name=body.device_name or device_name,
+            origin_device_name=body.origin_device_name or body.device_name or device_name,
+            discount_rate=body.discount_rate,
+            location_table_name=body.location.table.name
+            if body.location and body.location.table
+            else None,
+            location_zone_name=body.location.zone.name
+            if body.location and body.location.zone
+            else None,
+            customer_card_serial_number=customer.card.serial_number
+            if customer and customer.card
+            else None,
+            customer_discount_rate=customer.discount_rate if customer else None,
+            employee_email=employee,
+            rounding_amount=body.rounding_amount,
+            items=[_item_data(i) for i in body.items],
+        ),
+    )
+    if body.currency and body.currency.label:
+        data.currency = body.currency.label
+    return data
+
+
+def close_data(body: s.TicketCloseIn) -> CloseInfoData:
+    src: s.CloseInfoIn = body.close_info if body.close_info is not None else body
+    return CloseInfoData(
+        device_name=src.device_name,
+        fiscal_name=src.fiscal_name,
+        number=src.number,
+        daily_sales_report_number=src.daily_sales_report_number,
+        fiscal_memory_serial_number=src.fiscal_memory_serial_number,
+    )
+
+
+__all__ = ["UNSET", "close_data", "ticket_data", "ticket_out"]

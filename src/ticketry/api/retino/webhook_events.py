@@ -1,0 +1,165 @@
+"""Retino's webhook payloads: event names and bodies (docs/webhooks.md).
+
+Ticket events carry the full ticket as the API returns it (products, shipping, bound
+order), built with the same serialiser as ``GET /tickets/{id}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.api.retino.serializers import product_out, ticket_out
+from ticketry.domain.errors import NotFound
+from ticketry.domain.events.models import Event
+from ticketry.domain.orders.models import Order, Store
+from ticketry.domain.refunds.models import CreditNote
+from ticketry.domain.tickets.queries import TicketView, ticket_get
+from ticketry.worker.flavours import Built
+
+# Domain event type → Retino event name. Closing is a ticket update for Retino; reopening
+# already comes with a ticket.updated event of its own; notes and messages are not
+# published (Retino's documents name no such events).
+EVENT_NAMES: dict[str, str] = {
+    "ticket.created": "ticket.created",
+    "ticket.updated": "ticket.updated",
+    "ticket.closed": "ticket.updated",
+    "ticket.product_added": "ticket.product.created",
+    "ticket.product_updated": "ticket.product.updated",
+    "ticket.product_removed": "ticket.product.deleted",
+    "credit_note.created": "retino_credit_note.created",
+    "credit_note.updated": "retino_credit_note.updated",
+    "order.created": "order.created",
+    "order.updated": "order.updated",
+    "order.status_changed": "order.status_changed",
+}
+TEST_EVENT = "webhook.test"
+
+
+def _plain(value: Any) -> Any:
+    return msgspec.to_builtins(value)
+
+
+class RetinoFlavour:
+    name = "retino"
+    event_names: tuple[str, ...] = tuple(dict.fromkeys(EVENT_NAMES.values()))
+
+    def event_name(self, event: Event) -> str | None:
+        return EVENT_NAMES.get(event.event_type)
+
+    async def build(self, session: AsyncSession, events: list[Event]) -> dict[int, Built]:
+        tickets: dict[int, TicketView | None] = {}
+        out: dict[int, Built] = {}
+        for event in events:
+            name = self.event_name(event)
+            if name is None:
+                continue
+            head: dict[str, Any] = {
+                "event_id": str(event.public_id),
+                "event_type": name,
+                "created_at": _plain(event.created_at),
+            }
+            body: dict[str, Any] | None
+            if event.entity_type in ("ticket", "ticket_item"):
+                body = await self._ticket_body(session, event, tickets)
+            elif event.entity_type == "credit_note":
+                body = await self._credit_note_body(session, event)
+            elif event.entity_type == "order":
+                body = await self._order_body(session, event)
+            else:
+                body = None
+            if body is not None:
+                out[event.id] = Built(event_type=name, payload={**head, **body})
+        return out
+
+    async def _ticket_body(
+        self, session: AsyncSession, event: Event, cache: dict[int, TicketView | None]
+    ) -> dict[str, Any] | None:
+        if event.ticket_id is None:
+            return None
+        if event.ticket_id not in cache:
+            try:
+                cache[event.ticket_id] = await ticket_get(
+                    session, account_id=event.account_id, ref=event.ticket_id
+                )
+            except NotFound:
+                cache[event.ticket_id] = None
+        view = cache[event.ticket_id]
+        if view is None:
+            return None
+        body: dict[str, Any] = {"ticket": _plain(ticket_out(view))}
+        if event.entity_type == "ticket_item":
+            item_id = event.data.get("item_public_id")
+            product = next((p for p in view.products if str(p["public_id"]) == item_id), None)
+            body["product"] = (
+                _plain(product_out(product)) if product is not None else {"id": item_id}
+            )
+        return body
+
+    async def _credit_note_body(self, session: AsyncSession, event: Event) -> dict[str, Any] | None:
+        note = await session.get(CreditNote, event.entity_id)
+        if note is None:
+            return None
+        from ticketry.domain.tickets.models import Ticket
+
+        ticket = await session.get(Ticket, note.ticket_id)
+        return {
+            "credit_note": {
+                "id": str(note.public_id),
+                "ticket_id": str(ticket.public_id) if ticket else None,
+                "stock": note.stock,
+                "currency": note.currency,
+                "language": note.language,
+                "order_id": ticket.order_id if ticket else None,
+                "variable_symbol": note.variable_symbol,
+                "bank_account": note.bank_account,
+                "customer": note.customer,
+                "lines": note.lines,
+            }
+        }
+
+    async def _order_body(self, session: AsyncSession, event: Event) -> dict[str, Any] | None:
+        row = (
+            await session.execute(
+                select(Order, Store.code)
+                .join(Store, Store.id == Order.store_id)
+                .where(Order.id == event.entity_id, Order.account_id == event.account_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        order, store_code = row
+        return {
+            "order": {
+                "id": str(order.public_id),
+                "code": order.code,
+                "store_id": store_code,
+                "remote_id": order.remote_id,
+                "order_date": _plain(order.order_date),
+                "currency": order.currency,
+                "processing_status": order.processing_status,
+                "payment_status": order.payment_status,
+            }
+        }
+
+    def test_payload(self, event_public_id: str, created_at: str) -> Built:
+        return Built(
+            event_type=TEST_EVENT,
+            payload={
+                "event_id": event_public_id,
+                "event_type": TEST_EVENT,
+                "created_at": created_at,
+                "test": True,
+            },
+        )
+
+    def headers(self, *, secret: str, body: bytes) -> dict[str, str]:
+        return {"X-Retino-Secret": secret}
+
+
+RETINO = RetinoFlavour()
+
+__all__ = ["EVENT_NAMES", "RETINO", "TEST_EVENT", "RetinoFlavour"]

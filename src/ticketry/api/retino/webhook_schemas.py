@@ -1,0 +1,75 @@
+"""Wire shapes of ``/api/v2/webhooks`` (Django REST framework style)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+from msgspec import UNSET, Struct, UnsetType
+
+
+class WebhookCreate(Struct, forbid_unknown_fields=False):
+    url: str
+    events: list[str]
+    secret: str | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+class WebhookPut(Struct, forbid_unknown_fields=False):
+    url: str
+    events: list[str]
+    secret: str | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+class WebhookPatch(Struct, forbid_unknown_fields=False):
+    url: str | UnsetType = UNSET
+    events: list[str] | UnsetType = UNSET
+    secret: str | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+class WebhookOut(Struct):
+    id: uuid.UUID
+    url: str
+    events: list[str]
+    secret: str
+    is_active: bool
+    disabled_at: datetime | None
+    disabled_reason: str
+    consecutive_failures: int
+    last_success_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AttemptOut(Struct):
+    id: uuid.UUID
+    created_at: datetime
+    success: bool
+    status_code: int | None
+    duration_ms: int
+    response_body: str
+    error: str
+
+
+class DeliveryOut(Struct):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    status: str
+    is_test: bool
+    is_redelivery: bool
+    attempt_count: int
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    created_at: datetime
+    payload: msgspec.Raw
+    attempts: list[AttemptOut]
+
+
+class WebhookTestOut(Struct):
+    delivery_id: uuid.UUID
+    event_id: uuid.UUID
+    status: str

@@ -1,0 +1,178 @@
+"""Checking an order before it is written: values only, no database."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from msgspec import UNSET
+
+from ticketry.domain.errors import ErrorCollector, FieldErrors
+from ticketry.domain.orders.commands import OrderData, OrderItemData
+from ticketry.domain.orders.models import ORDER_ITEM_TYPES, PAYMENT_STATUSES, PROCESSING_STATUSES
+from ticketry.domain.tickets.commands import PriceData
+from ticketry.domain.validation import (
+    check_country,
+    check_currency,
+    check_email,
+    check_language,
+    check_max_length,
+    check_price,
+)
+
+# "Payment failed" is written PAYMENT_FAILED or FAILED by clients; PAYMENT_FAILED is stored.
+STATUS_ALIASES = {"FAILED": "PAYMENT_FAILED"}
+_LIMIT = Decimal(10) ** 14  # amounts are stored as 4-place scaled 64-bit integers
+
+CUSTOMER_FIELDS = ("email", "phone", "name", "first_name", "last_name", "company")
+ADDRESS_FIELDS = (
+    "name",
+    "first_name",
+    "last_name",
+    "company",
+    "street",
+    "house_number",
+    "city",
+    "postal_code",
+    "region",
+    "country",
+    "phone",
+    "email",
+)
+_TEXT_LIMITS = {"email": 254, "postal_code": 32, "country": 2, "phone": 40}
+
+
+def status_kind(value: str) -> tuple[str, str] | None:
+    """``(kind, canonical name)`` of a status value, or None when it is no status."""
+    name = STATUS_ALIASES.get(value.strip().upper(), value.strip().upper())
+    if name in PROCESSING_STATUSES:
+        return "processing", name
+    if name in PAYMENT_STATUSES:
+        return "payment", name
+    return None
+
+
+def status_choices() -> str:
+    return ", ".join((*PROCESSING_STATUSES, *PAYMENT_STATUSES, *STATUS_ALIASES))
+
+
+def check_decimal(errors: ErrorCollector, field: str, value: Decimal | None) -> None:
+    if value is None:
+        return
+    if value.is_nan() or value.is_infinite():
+        errors.add(field, "A valid number is required.")
+    elif abs(value) >= _LIMIT:
+        errors.add(field, "Ensure that there are no more than 18 digits in total.")
+    elif int(value.normalize().as_tuple().exponent) < -4:
+        errors.add(field, "Ensure that there are no more than 4 decimal places.")
+
+
+def _value(price: PriceData, part: str) -> Decimal | None:
+    value = getattr(price, part)
+    return None if value is UNSET else value  # type: ignore[no-any-return]
+
+
+def check_price_data(price: PriceData) -> FieldErrors:
+    errors = ErrorCollector()
+    for part in ("with_vat", "without_vat", "vat"):
+        check_decimal(errors, part, _value(price, part))
+    if not errors:
+        sums = ErrorCollector()
+        check_price(
+            sums,
+            "price",
+            _value(price, "with_vat"),
+            _value(price, "without_vat"),
+            _value(price, "vat"),
+        )
+        if sums:
+            return {"non_field_errors": sums.errors["price"]}
+    return errors.errors
+
+
+def _nest_price(errors: ErrorCollector, field: str, price: PriceData | None) -> None:
+    if price is None:
+        return
+    problems = check_price_data(price)
+    if list(problems) == ["non_field_errors"]:
+        # The seed's message reads best on the price itself: {"price": ["Price mismatch…"]}.
+        for message in problems["non_field_errors"]:
+            errors.add(field, message)
+    else:
+        errors.nest(field, problems)
+
+
+def _check_mapping(
+    errors: ErrorCollector, field: str, value: dict[str, Any] | None, allowed: tuple[str, ...]
+) -> None:
+    if value is None:
+        return
+    sub = ErrorCollector()
+    for key, text in value.items():
+        if key not in allowed or text is None:
+            continue
+        if not isinstance(text, str):
+            sub.add(key, "Not a valid string.")
+            continue
+        check_max_length(sub, key, text, _TEXT_LIMITS.get(key, 255))
+        if key == "email":
+            check_email(sub, key, text)
+        if key == "country" and text:
+            check_country(sub, key, text)
+    errors.nest(field, sub.errors)
+
+
+def check_item(item: OrderItemData) -> FieldErrors:
+    errors = ErrorCollector()
+    check_max_length(errors, "name", item.name, 255)
+    check_max_length(errors, "code", item.code, 100)
+    check_max_length(errors, "ean", item.ean, 64)
+    check_max_length(errors, "variant", item.variant, 200)
+    check_decimal(errors, "amount", item.amount)
+    if item.item_type is not None and item.item_type not in ORDER_ITEM_TYPES:
+        errors.add("item_type", f'"{item.item_type}" is not a valid choice.')
+    _nest_price(errors, "total_price", item.total_price)
+    return errors.errors
+
+
+def check_order(data: OrderData) -> FieldErrors:
+    """Every problem of the values sent, DRF-shaped; store existence is checked later."""
+    errors = ErrorCollector()
+    if data.code is not UNSET:
+        if not data.code.strip():
+            errors.add("code", "This field may not be blank.")
+        check_max_length(errors, "code", data.code, 100)
+    if data.store_id is not UNSET and not data.store_id.strip():
+        errors.add("store_id", "This field may not be blank.")
+    if data.remote_id not in (UNSET, None):
+        check_max_length(errors, "remote_id", data.remote_id, 100)  # type: ignore[arg-type]
+    if data.currency not in (UNSET, None):
+        check_currency(errors, "currency", data.currency)  # type: ignore[arg-type]
+    if data.language not in (UNSET, None):
+        check_language(errors, "language", data.language)  # type: ignore[arg-type]
+    if data.price not in (UNSET, None):
+        _nest_price(errors, "price", data.price)  # type: ignore[arg-type]
+    for field, allowed in (
+        ("customer", CUSTOMER_FIELDS),
+        ("shipping_address", ADDRESS_FIELDS),
+        ("billing_address", ADDRESS_FIELDS),
+    ):
+        value = getattr(data, field)
+        if value is not UNSET:
+            _check_mapping(errors, field, value, allowed)
+    if data.items not in (UNSET, None):
+        item_errors = [check_item(item) for item in data.items]  # type: ignore[union-attr]
+        if any(item_errors):
+            errors.nest("items", item_errors)  # type: ignore[arg-type]
+    if data.statuses not in (UNSET, None):
+        status_errors: list[FieldErrors] = []
+        for status in data.statuses:  # type: ignore[union-attr]
+            if status_kind(status.name) is None:
+                status_errors.append(
+                    {"name": [f'"{status.name}" is not a valid choice. Use {status_choices()}.']}
+                )
+            else:
+                status_errors.append({})
+        if any(status_errors):
+            errors.nest("statuses", status_errors)  # type: ignore[arg-type]
+    return errors.errors

@@ -1,0 +1,1 @@
+"""What the browser faces (agent desk, returns portal) keep: sign-in sessions, portal links."""

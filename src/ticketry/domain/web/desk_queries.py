@@ -1,0 +1,314 @@
+"""What the agent desk reads: a keyset-paginated ticket list and a ticket's whole page.
+
+The list uses the same search as the APIs (``tickets.queries``) and pages by the sort key
+and the ticket id ("newer"/"older" links), so a page costs the same at the millionth
+ticket as at the first; there is no COUNT(*) of the whole result.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.domain.accounts.models import User
+from ticketry.domain.catalog.models import CustomField, Tag, TicketState, TicketType
+from ticketry.domain.conversations.models import Contact, Message, message_attachments
+from ticketry.domain.errors import NotFound
+from ticketry.domain.files.models import StoredFile
+from ticketry.domain.orders.lookup import OrderDetail, order_detail
+from ticketry.domain.tickets.models import HistoryItem, Ticket, ticket_tags
+from ticketry.domain.tickets.queries import (
+    TicketFilter,
+    TicketView,
+    _apply_filter,
+    _base_select,
+    ticket_get,
+    ticket_views,
+)
+
+SORTS = {
+    "-created_at": ("created_at", True),
+    "created_at": ("created_at", False),
+    "-updated_at": ("updated_at", True),
+    "updated_at": ("updated_at", False),
+}
+
+
+@dataclass
+class DeskFilter:
+    search: str = ""
+    status: str = ""  # lifecycle status
+    state_id: int | None = None
+    type_id: int | None = None
+    tag_id: int | None = None
+    assignee_id: int | None = None  # 0: nobody
+    priority: str = ""
+    is_closed: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    sort: str = "-created_at"
+
+
+@dataclass
+class DeskPage:
+    items: list[TicketView]
+    newer: str | None  # cursor of the page before (towards the sort's start)
+    older: str | None  # cursor of the page after
+
+
+def cursor_encode(value: datetime, ticket_id: int) -> str:
+    raw = f"{value.isoformat()}|{ticket_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str | None) -> tuple[datetime, int] | None:
+    if not cursor or len(cursor) > 200:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, _, ident = raw.partition("|")
+        return datetime.fromisoformat(stamp), int(ident)
+    except ValueError:
+        return None
+
+
+def _filtered(account_id: int, flt: DeskFilter) -> Any:
+    stmt = _apply_filter(
+        _base_select(account_id),
+        TicketFilter(
+            search=flt.search or None, is_closed=flt.is_closed, created_at_from=flt.created_from
+        ),
+    )
+    if flt.status:
+        stmt = stmt.where(Ticket.status == flt.status)
+    if flt.state_id is not None:
+        stmt = stmt.where(Ticket.state_id == flt.state_id)
+    if flt.type_id is not None:
+        stmt = stmt.where(Ticket.type_id == flt.type_id)
+    if flt.assignee_id == 0:
+        stmt = stmt.where(Ticket.assignee_id.is_(None))
+    elif flt.assignee_id is not None:
+        stmt = stmt.where(Ticket.assignee_id == flt.assignee_id)
+    if flt.priority:
+        stmt = stmt.where(Ticket.priority == flt.priority)
+    if flt.created_to is not None:
+        stmt = stmt.where(Ticket.created_at < flt.created_to)
+    if flt.tag_id is not None:
+        stmt = stmt.where(
+            Ticket.id.in_(
+                select(ticket_tags.c.ticket_id).where(
+                    ticket_tags.c.tag_id == flt.tag_id, ticket_tags.c.account_id == account_id
+                )
+            )
+        )
+    return stmt
+
+
+async def desk_ticket_page(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    flt: DeskFilter,
+    limit: int,
+    after: str | None = None,
+    before: str | None = None,
+) -> DeskPage:
+    """One page of tickets. ``after``: the page following a cursor; ``before``: preceding."""
+    column_name, descending = SORTS.get(flt.sort, SORTS["-created_at"])
+    column = getattr(Ticket, column_name)
+    stmt = _filtered(account_id, flt)
+    key_after, key_before = cursor_decode(after), cursor_decode(before)
+    backwards = key_before is not None and key_after is None
+    key = key_before if backwards else key_after
+    if key is not None:
+        value = key[0]
+        # Rows "later in the sort" are smaller when descending; backwards flips that.
+        smaller = descending != backwards
+        if smaller:
+            stmt = stmt.where(or_(column < value, and_(column == value, Ticket.id < key[1])))
+        else:
+            stmt = stmt.where(or_(column > value, and_(column == value, Ticket.id > key[1])))
+    reverse_sql = descending != backwards
+    if reverse_sql:
+        stmt = stmt.order_by(column.desc(), Ticket.id.desc())
+    else:
+        stmt = stmt.order_by(column.asc(), Ticket.id.asc())
+    rows = [r._mapping for r in (await session.execute(stmt.limit(limit + 1))).all()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+    views = await ticket_views(session, account_id, rows)
+    newer = older = None
+    if rows:
+        first, last = rows[0], rows[-1]
+        has_before = more if backwards else key is not None
+        has_after = key is not None if backwards else more
+        if has_before:
+            newer = cursor_encode(first[column_name], first["id"])
+        if has_after:
+            older = cursor_encode(last[column_name], last["id"])
+    return DeskPage(items=views, newer=newer, older=older)
+
+
+@dataclass
+class Lookups:
+    """The account's states, types, tags, agents: names for ids, choices for forms."""
+
+    states: list[TicketState]
+    types: list[TicketType]
+    tags: list[Tag]
+    users: list[User]
+
+    def state(self, ident: int | None) -> TicketState | None:
+        return next((s for s in self.states if s.id == ident), None)
+
+    def type(self, ident: int | None) -> TicketType | None:
+        return next((t for t in self.types if t.id == ident), None)
+
+    def user(self, ident: int | None) -> User | None:
+        return next((u for u in self.users if u.id == ident), None)
+
+    def tags_by_public_id(self, ids: list[Any]) -> list[Tag]:
+        wanted = set(ids)
+        return [t for t in self.tags if t.public_id in wanted]
+
+
+async def desk_lookups(session: AsyncSession, *, account_id: int) -> Lookups:
+    states = await session.scalars(
+        select(TicketState)
+        .where(TicketState.account_id == account_id)
+        .order_by(TicketState.position, TicketState.id)
+    )
+    types = await session.scalars(
+        select(TicketType)
+        .where(TicketType.account_id == account_id)
+        .order_by(TicketType.position, TicketType.id)
+    )
+    tags = await session.scalars(
+        select(Tag).where(Tag.account_id == account_id).order_by(Tag.label, Tag.id)
+    )
+    users = await session.scalars(
+        select(User).where(User.account_id == account_id).order_by(User.email, User.id)
+    )
+    return Lookups(list(states), list(types), list(tags), list(users))
+
+
+@dataclass
+class ConversationEntry:
+    message: RowMapping
+    author: str
+    files: list[RowMapping] = field(default_factory=list)
+
+
+@dataclass
+class TicketPage:
+    view: TicketView
+    order: OrderDetail | None
+    conversation: list[ConversationEntry]
+    history: list[RowMapping]
+    custom_fields: list[CustomField]
+
+
+async def ticket_conversation(
+    session: AsyncSession, *, account_id: int, ticket_id: int, public_only: bool
+) -> list[ConversationEntry]:
+    """The ticket's messages (only public replies when ``public_only``), with attachments."""
+    stmt = (
+        select(
+            Message.__table__,
+            User.full_name.label("user_name"),
+            User.email.label("user_email"),
+            Contact.name.label("contact_name"),
+            Contact.email.label("contact_email"),
+        )
+        .outerjoin(User, User.id == Message.author_user_id)
+        .outerjoin(Contact, Contact.id == Message.author_contact_id)
+        .where(Message.ticket_id == ticket_id, Message.account_id == account_id)
+        .order_by(Message.id)
+    )
+    if public_only:
+        stmt = stmt.where(Message.is_public.is_(True))
+    entries = []
+    for row in (await session.execute(stmt)).mappings():
+        author = (
+            row["user_name"]
+            or row["user_email"]
+            or row["contact_name"]
+            or row["contact_email"]
+            or row["from_email"]
+            or ""
+        )
+        entries.append(ConversationEntry(message=row, author=author))
+    if entries:
+        by_id = {e.message["id"]: e for e in entries}
+        files = await session.execute(
+            select(
+                message_attachments.c.message_id,
+                StoredFile.public_id,
+                StoredFile.filename,
+                StoredFile.content_type,
+                StoredFile.size,
+            )
+            .join(StoredFile, StoredFile.id == message_attachments.c.file_id)
+            .where(
+                message_attachments.c.message_id.in_(list(by_id)),
+                message_attachments.c.account_id == account_id,
+            )
+            .order_by(message_attachments.c.message_id, StoredFile.id)
+        )
+        for frow in files.mappings():
+            by_id[frow["message_id"]].files.append(frow)
+    return entries
+
+
+async def desk_ticket_page_data(session: AsyncSession, *, account_id: int, code: str) -> TicketPage:
+    ticket_id = await session.scalar(
+        select(Ticket.id).where(Ticket.account_id == account_id, Ticket.code == code)
+    )
+    if ticket_id is None:
+        raise NotFound()
+    view = await ticket_get(session, account_id=account_id, ref=int(ticket_id))
+    order = None
+    if view.ticket["bound_order_id"]:
+        order = await order_detail(
+            session, account_id=account_id, order_id=view.ticket["bound_order_id"]
+        )
+    conversation = await ticket_conversation(
+        session, account_id=account_id, ticket_id=ticket_id, public_only=False
+    )
+    history = await session.execute(
+        select(HistoryItem.__table__, User.email.label("user_email"))
+        .outerjoin(User, User.id == HistoryItem.user_id)
+        .where(HistoryItem.ticket_id == ticket_id, HistoryItem.account_id == account_id)
+        .order_by(HistoryItem.id.desc())
+        .limit(200)
+    )
+    fields = await session.scalars(
+        select(CustomField)
+        .where(CustomField.account_id == account_id, CustomField.target == "ticket")
+        .order_by(CustomField.position, CustomField.id)
+    )
+    return TicketPage(
+        view=view,
+        order=order,
+        conversation=conversation,
+        history=list(history.mappings()),
+        custom_fields=list(fields),
+    )
+
+
+async def desk_file_get(
+    session: AsyncSession, *, account_id: int, public_id: Any
+) -> StoredFile | None:
+    return await session.scalar(
+        select(StoredFile).where(
+            StoredFile.public_id == public_id, StoredFile.account_id == account_id
+        )
+    )

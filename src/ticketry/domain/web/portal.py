@@ -1,0 +1,203 @@
+"""The returns portal's writes: a customer's return filed from their order, and the link
+that brings them back to it. Ticket rules stay in the ticket and conversation services."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.domain.accounts.models import Account
+from ticketry.domain.catalog.models import TicketType
+from ticketry.domain.conversations.models import Message
+from ticketry.domain.conversations.services import message_create
+from ticketry.domain.errors import ValidationFailed
+from ticketry.domain.files.services import file_store
+from ticketry.domain.orders.lookup import order_find_for_customer, order_product_items
+from ticketry.domain.tickets.commands import CustomerData, ItemData, PriceData, TicketData
+from ticketry.domain.tickets.models import Ticket
+from ticketry.domain.tickets.services import ticket_create
+from ticketry.domain.web.models import PortalAccess
+
+PORTAL_TYPE_KINDS = ("return", "complaint")
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+MAX_PHOTOS = 5
+
+
+def _key_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+async def portal_types(session: AsyncSession, *, account_id: int) -> list[TicketType]:
+    """The reasons a customer may choose: the account's return and complaint types."""
+    rows = await session.scalars(
+        select(TicketType)
+        .where(TicketType.account_id == account_id, TicketType.kind.in_(PORTAL_TYPE_KINDS))
+        .order_by(TicketType.position, TicketType.id)
+    )
+    return list(rows)
+
+
+def portal_access_add(session: AsyncSession, *, ticket: Ticket) -> str:
+    """A new link key for the ticket (joins the caller's transaction); only its hash is kept."""
+    raw = secrets.token_urlsafe(32)
+    session.add(
+        PortalAccess(account_id=ticket.account_id, ticket_id=ticket.id, key_hash=_key_hash(raw))
+    )
+    return raw
+
+
+async def portal_ticket_for_key(
+    session: AsyncSession, *, account_id: int, raw: str
+) -> Ticket | None:
+    if not raw or len(raw) > 200:
+        return None
+    return await session.scalar(
+        select(Ticket)
+        .join(PortalAccess, PortalAccess.ticket_id == Ticket.id)
+        .where(
+            PortalAccess.key_hash == _key_hash(raw),
+            PortalAccess.account_id == account_id,
+            Ticket.account_id == account_id,
+        )
+    )
+
+
+@dataclass
+class ReturnRequest:
+    order_code: str
+    email: str
+    quantities: dict[int, Decimal]  # order item id -> how many
+    type_id: int | None
+    description: str
+    photos: list[tuple[str | None, bytes]]  # (file name, content)
+
+
+@dataclass
+class ReturnFiled:
+    ticket: Ticket
+    message: Message
+    access_key: str
+
+
+async def portal_return_file(
+    session: AsyncSession, *, account: Account, request: ReturnRequest, max_file_bytes: int
+) -> ReturnFiled:
+    """File a return or complaint for items of the customer's order.
+
+    The order is looked up again (never trusted from the form); the ticket names the order
+    and e-mail, so ``ticket_create`` binds and verifies it and binds the products to the
+    order's items by product code. The description becomes the customer's first message.
+    """
+    order = await order_find_for_customer(
+        session, account_id=account.id, code=request.order_code, email=request.email
+    )
+    if order is None:
+        raise ValidationFailed.single("order", "not_found")
+    errors: dict[str, list[str]] = {}
+    items = await order_product_items(session, account_id=account.id, order_id=order.id)
+    chosen: list[ItemData] = []
+    for item in items:
+        qty = request.quantities.get(item.id)
+        if not qty:
+            continue
+        if qty < 0 or qty > item.amount:
+            errors.setdefault("items", []).append("quantity")
+            continue
+        unit_price = None
+        if item.total_price_with_vat is not None and item.amount:
+            unit = (item.total_price_with_vat / item.amount).quantize(Decimal("0.0001"))
+            unit_price = PriceData(with_vat=unit * qty)
+        chosen.append(
+            ItemData(
+                name=item.name,
+                product_id=item.code or None,
+                ean=item.ean or None,
+                variant=item.variant or None,
+                amount=qty,
+                price=unit_price,
+            )
+        )
+    if not chosen and "items" not in errors:
+        errors["items"] = ["required"]
+    types = {t.id: t for t in await portal_types(session, account_id=account.id)}
+    if request.type_id not in types:
+        errors["reason"] = ["required"]
+    if not request.description.strip():
+        errors["description"] = ["required"]
+    if len(request.photos) > MAX_PHOTOS:
+        errors["photos"] = ["too_many"]
+    photo_ids: list[int] = []
+    for index, (filename, content) in enumerate(request.photos):
+        try:
+            stored = file_store(
+                session,
+                account_id=account.id,
+                content=content,
+                filename=filename,
+                field="photos",
+                max_bytes=max_file_bytes,
+                allowed=PHOTO_TYPES,
+            )
+        except ValidationFailed:
+            errors.setdefault("photos", []).append(str(index))
+            continue
+        await session.flush()
+        photo_ids.append(stored.id)
+    if errors:
+        await session.rollback()
+        raise ValidationFailed(errors)
+    reason = types[request.type_id]  # type: ignore[index]
+    customer = order.customer or {}
+    name = (
+        " ".join(p for p in (customer.get("first_name"), customer.get("last_name")) if p)
+        or customer.get("name")
+        or ""
+    )
+    ticket = await ticket_create(
+        session,
+        account=account,
+        actor=None,
+        data=TicketData(
+            subject=f"{reason.name.get(account.language) or ''} {order.code}".strip(),
+            customer=CustomerData(email=request.email.strip().lower(), name=name or None),
+            order_id=order.code,
+            type=reason.id,
+            channel="portal",
+            language=account.language,
+            currency=order.currency or account.currency,
+            products=chosen,
+        ),
+    )
+    message = await message_create(
+        session,
+        account=account,
+        ticket_ref=ticket.id,
+        body=request.description.strip(),
+        author_contact_id=ticket.requester_id,
+        from_email=ticket.customer_email,
+        file_ids=photo_ids,
+        commit=False,
+    )
+    key = portal_access_add(session, ticket=ticket)
+    await session.commit()
+    return ReturnFiled(ticket=ticket, message=message, access_key=key)
+
+
+async def portal_reply(
+    session: AsyncSession, *, account: Account, ticket: Ticket, body: str, file_ids: list[int]
+) -> Message:
+    """The customer answers through their link: a public message from the requester."""
+    return await message_create(
+        session,
+        account=account,
+        ticket_ref=ticket.id,
+        body=body,
+        author_contact_id=ticket.requester_id,
+        from_email=ticket.customer_email,
+        file_ids=file_ids,
+    )

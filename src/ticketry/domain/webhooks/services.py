@@ -1,0 +1,199 @@
+"""Writing webhook subscriptions and queueing deliveries (test pings, redeliveries)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Collection
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.domain.accounts.models import Account
+from ticketry.domain.errors import ErrorCollector, NotFound
+from ticketry.domain.refs import Ref, ref_get_or_404
+from ticketry.domain.types import utcnow
+from ticketry.domain.webhooks.addresses import BlockedURL, url_resolve
+from ticketry.domain.webhooks.models import PENDING, WebhookDelivery, WebhookSubscription
+
+MAX_URL = 2000
+MAX_SECRET = 200
+
+
+def secret_generate() -> str:
+    return secrets.token_urlsafe(32)
+
+
+async def _check(
+    errors: ErrorCollector,
+    *,
+    url: str | None,
+    events: list[str] | None,
+    secret: str | None,
+    allowed_events: Collection[str],
+    allow_private: bool,
+) -> None:
+    if url is not None:
+        if len(url) > MAX_URL:
+            errors.add("url", f"Ensure this field has no more than {MAX_URL} characters.")
+        else:
+            try:
+                await url_resolve(url, allow_private=allow_private)
+            except BlockedURL as exc:
+                errors.add("url", str(exc))
+    if events is not None:
+        if not events:
+            errors.add("events", "This list may not be empty.")
+        for name in events:
+            if name not in allowed_events:
+                errors.add("events", f'"{name}" is not a valid choice.')
+    if secret is not None and len(secret) > MAX_SECRET:
+        errors.add("secret", f"Ensure this field has no more than {MAX_SECRET} characters.")
+
+
+async def subscription_create(
+    session: AsyncSession,
+    *,
+    account: Account,
+    url: str,
+    events: list[str],
+    secret: str | None,
+    flavour: str,
+    allowed_events: Collection[str],
+    allow_private: bool,
+) -> WebhookSubscription:
+    """A new enabled subscription; without a secret one is generated."""
+    errors = ErrorCollector()
+    await _check(
+        errors,
+        url=url,
+        events=events,
+        secret=secret,
+        allowed_events=allowed_events,
+        allow_private=allow_private,
+    )
+    errors.raise_if_any()
+    sub = WebhookSubscription(
+        account_id=account.id,
+        url=url,
+        events=list(dict.fromkeys(events)),
+        secret=secret or secret_generate(),
+        flavour=flavour,
+        is_active=True,
+    )
+    session.add(sub)
+    await session.commit()
+    return sub
+
+
+async def subscription_update(
+    session: AsyncSession,
+    *,
+    account: Account,
+    ref: Ref,
+    url: str | None = None,
+    events: list[str] | None = None,
+    secret: str | None = None,
+    is_active: bool | None = None,
+    allowed_events: Collection[str],
+    allow_private: bool,
+) -> WebhookSubscription:
+    """Change what is given. Re-enabling clears the failure record; pending deliveries
+    that have not expired go out again."""
+    sub = await ref_get_or_404(
+        session, WebhookSubscription, account_id=account.id, ref=ref, for_update=True
+    )
+    errors = ErrorCollector()
+    await _check(
+        errors,
+        url=url,
+        events=events,
+        secret=secret,
+        allowed_events=allowed_events,
+        allow_private=allow_private,
+    )
+    errors.raise_if_any()
+    if url is not None:
+        sub.url = url
+    if events is not None:
+        sub.events = list(dict.fromkeys(events))
+    if secret is not None:
+        sub.secret = secret or secret_generate()
+    if is_active is not None and is_active != sub.is_active:
+        sub.is_active = is_active
+        if is_active:
+            sub.disabled_at = None
+            sub.disabled_reason = ""
+            sub.consecutive_failures = 0
+            sub.failing_since = None
+        else:
+            sub.disabled_at = utcnow()
+            sub.disabled_reason = "Disabled by a user."
+    sub.updated_at = utcnow()
+    await session.commit()
+    return sub
+
+
+async def subscription_delete(session: AsyncSession, *, account: Account, ref: Ref) -> None:
+    sub = await ref_get_or_404(session, WebhookSubscription, account_id=account.id, ref=ref)
+    await session.delete(sub)
+    await session.commit()
+
+
+async def delivery_enqueue_test(
+    session: AsyncSession,
+    *,
+    account: Account,
+    ref: Ref,
+    event_type: str,
+    payload: str,
+    event_public_id: uuid.UUID,
+) -> WebhookDelivery:
+    """Queue a test event for the worker. A disabled subscription keeps it pending until
+    it is re-enabled."""
+    sub = await ref_get_or_404(session, WebhookSubscription, account_id=account.id, ref=ref)
+    delivery = WebhookDelivery(
+        account_id=account.id,
+        subscription_id=sub.id,
+        event_id=None,
+        event_public_id=event_public_id,
+        event_type=event_type,
+        ordering_key=None,
+        payload=payload,
+        status=PENDING,
+        next_attempt_at=utcnow(),
+        is_test=True,
+    )
+    session.add(delivery)
+    await session.commit()
+    return delivery
+
+
+async def delivery_redeliver(
+    session: AsyncSession, *, account: Account, subscription_ref: Ref, delivery_ref: Ref
+) -> WebhookDelivery:
+    """Queue the same payload (same event id) again as a new delivery. Redeliveries are
+    outside the per-ticket order: they replay the past on purpose."""
+    sub = await ref_get_or_404(
+        session, WebhookSubscription, account_id=account.id, ref=subscription_ref
+    )
+    original = await ref_get_or_404(
+        session, WebhookDelivery, account_id=account.id, ref=delivery_ref
+    )
+    if original.subscription_id != sub.id:
+        raise NotFound()
+    delivery = WebhookDelivery(
+        account_id=account.id,
+        subscription_id=sub.id,
+        event_id=original.event_id,
+        event_public_id=original.event_public_id,
+        event_type=original.event_type,
+        ordering_key=None,
+        payload=original.payload,
+        status=PENDING,
+        next_attempt_at=utcnow(),
+        is_test=original.is_test,
+        is_redelivery=True,
+    )
+    session.add(delivery)
+    await session.commit()
+    return delivery

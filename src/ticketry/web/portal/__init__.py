@@ -1,0 +1,1 @@
+"""The customers' returns portal at /portal/<account>/."""

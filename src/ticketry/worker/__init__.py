@@ -1,0 +1,1 @@
+"""Outbox dispatch: webhooks and other after-commit work (``ticketry worker``)."""
