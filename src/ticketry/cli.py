@@ -156,9 +156,7 @@ def user_create(slug: str, email: str, password: str, role: str, rights: str) ->
 
     async def run(session: AsyncSession) -> str:
         account, _ = await account_get_or_create(session, slug=slug)
-        found, created = await user_get_or_create(
-            session, account=account, email=email, role=role
-        )
+        found, created = await user_get_or_create(session, account=account, email=email, role=role)
         found.role = role
         found.password_hash = password_hash(password)
         found.rights = [r.strip() for r in rights.split(",") if r.strip()]

@@ -53,7 +53,10 @@ async def downgrade_async(url: str, revision: str = "base") -> None:
     await _migrate_async(url, command.downgrade, revision)
 
 
+def _revision(cfg: Config, message: str, rev_id: str) -> None:
+    command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)
+
+
 def revision_autogenerate(url: str, message: str, rev_id: str) -> None:
-    asyncio.run(
-        _migrate_async(url, command.revision, message, True, None, None, True, None, rev_id)
-    )
+    """Write a new migration from the models' difference to the database at ``url``."""
+    asyncio.run(_migrate_async(url, _revision, message, rev_id))

@@ -1,7 +1,7 @@
 """point of sale: ticket and item POS fields, device sessions, signing keys
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-25
 
 Receipt fields on ``tickets`` and ``ticket_items`` (PORTOS face, usable by every face),
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

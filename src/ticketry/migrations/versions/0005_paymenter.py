@@ -1,7 +1,7 @@
 """paymenter: account API keys; every agent a person (agent_people)
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-25
 
 ``api_keys``: account-wide bearer keys with permissions and an IP allow-list (stored as
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """desk sessions and portal access links
 
-Revision ID: 0007
-Revises: 0001
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-25
 
 The agent desk keeps sign-in sessions in the database (so every worker process sees
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0001"
+revision: str = "0006"
+down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
