@@ -44,5 +44,15 @@ async def ref_get_or_404(
     return obj
 
 
+async def ref_id_or_404(session: AsyncSession, model: Any, *, account_id: int, ref: Ref) -> int:
+    """The object's integer id, or NotFound: a 404 comes before any body validation."""
+    found = await session.scalar(
+        select(model.id).where(ref_clause(model, ref), model.account_id == account_id)
+    )
+    if found is None:
+        raise NotFound()
+    return int(found)
+
+
 def missing_ref_message(ref: Ref) -> str:
     return f'Invalid pk "{ref}" - object does not exist.'

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.orders.models import Order, OrderItem, OrderStatusChange, Store
 from ticketry.domain.pagination import Page, PageRequest, paginate_rows
-from ticketry.domain.refs import Ref, ref_clause
+from ticketry.domain.refs import Ref, ref_clause, ref_id_or_404
 
 ORDERING_FIELDS = ("created_at", "updated_at", "order_date")
 
@@ -148,12 +148,7 @@ async def order_get(session: AsyncSession, *, account_id: int, ref: Ref) -> Orde
 
 async def order_id_for(session: AsyncSession, *, account_id: int, ref: Ref) -> int:
     """The order's integer id, or NotFound: a 404 comes before any body validation."""
-    order_id = await session.scalar(
-        select(Order.id).where(ref_clause(Order, ref), Order.account_id == account_id)
-    )
-    if order_id is None:
-        raise NotFound()
-    return int(order_id)
+    return await ref_id_or_404(session, Order, account_id=account_id, ref=ref)
 
 
 async def store_list(

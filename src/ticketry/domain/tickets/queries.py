@@ -17,7 +17,7 @@ from ticketry.domain.catalog.models import Tag, TicketState, TicketType
 from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.orders.models import Order, OrderItem
 from ticketry.domain.pagination import Page, PageRequest, paginate_rows
-from ticketry.domain.refs import Ref, ref_clause
+from ticketry.domain.refs import Ref, ref_clause, ref_id_or_404
 from ticketry.domain.search import like_pattern, search_terms
 from ticketry.domain.tickets.models import Shipment, Ticket, TicketItem, ticket_tags
 
@@ -244,12 +244,7 @@ async def ticket_get(session: AsyncSession, *, account_id: int, ref: Ref) -> Tic
 
 async def ticket_id_for(session: AsyncSession, *, account_id: int, ref: Ref) -> int:
     """The ticket's integer id, or NotFound: a 404 comes before any body validation."""
-    ticket_id = await session.scalar(
-        select(Ticket.id).where(ref_clause(Ticket, ref), Ticket.account_id == account_id)
-    )
-    if ticket_id is None:
-        raise NotFound()
-    return int(ticket_id)
+    return await ref_id_or_404(session, Ticket, account_id=account_id, ref=ref)
 
 
 async def ticket_items_list(

@@ -421,45 +421,20 @@ async def ticket_update(
 
         await ticket_bind_order(session, ticket=ticket)
     await ticket_search_refresh(session, ticket=ticket)
-    session.add(_history(ticket, "UPDATED", actor, {"changes": changes}))
-    actor_id = actor.id if actor else None
-    event_record(
-        session,
-        account_id=account.id,
-        event_type="ticket.updated",
-        entity_type="ticket",
-        entity_id=ticket.id,
-        ticket_id=ticket.id,
-        actor_user_id=actor_id,
-        data={"changes": changes},
-    )
-    if lifecycle:
-        event_record(
-            session,
-            account_id=account.id,
-            event_type=lifecycle,
-            entity_type="ticket",
-            entity_id=ticket.id,
-            ticket_id=ticket.id,
-            actor_user_id=actor_id,
-        )
+    _record_update(session, ticket, actor, changes, lifecycle)
     if commit:
         await session.commit()
     return ticket
 
 
-async def ticket_set_status(
-    session: AsyncSession, *, ticket: Ticket, status: str, actor: User | None
+def _record_update(
+    session: AsyncSession,
+    ticket: Ticket,
+    actor: User | None,
+    changes: dict[str, list[Any]],
+    lifecycle: str | None,
 ) -> None:
-    """Move a locked ticket to the account's default state of ``status`` (no commit)."""
-    if ticket.status == status:
-        return
-    was_closed = ticket.status == "closed"
-    state = await _default_state(session, ticket.account_id, status)
-    old_state, old_status = ticket.state_id, ticket.status
-    ticket.state_id, ticket.status = state.id, state.status
-    lifecycle = _mark_closed(ticket, was_closed)
-    changes = {"state": [old_state, state.id], "status": [old_status, status]}
+    """History for people and outbox events for machines, in the caller's transaction."""
     session.add(_history(ticket, "UPDATED", actor, {"changes": changes}))
     actor_id = actor.id if actor else None
     event_record(
@@ -482,6 +457,24 @@ async def ticket_set_status(
             ticket_id=ticket.id,
             actor_user_id=actor_id,
         )
+
+
+async def ticket_set_status(
+    session: AsyncSession, *, ticket: Ticket, status: str, actor: User | None
+) -> None:
+    """Move a locked ticket to the account's default state of ``status`` (no commit)."""
+    if ticket.status == status:
+        return
+    was_closed = ticket.status == "closed"
+    state = await _default_state(session, ticket.account_id, status)
+    old_state, old_status = ticket.state_id, ticket.status
+    ticket.state_id, ticket.status = state.id, state.status
+    lifecycle = _mark_closed(ticket, was_closed)
+    changes: dict[str, list[Any]] = {
+        "state": [old_state, state.id],
+        "status": [old_status, status],
+    }
+    _record_update(session, ticket, actor, changes, lifecycle)
 
 
 async def ticket_close(
