@@ -361,7 +361,7 @@ def worker(once: bool) -> None:
 
 @main.group()
 def webhook() -> None:
-    """Webhook subscriptions of an account (Retino payloads)."""
+    """Webhook subscriptions of an account (Retino or Next Commerce payloads)."""
 
 
 @webhook.command("create")
@@ -369,11 +369,21 @@ def webhook() -> None:
 @click.option("--url", required=True)
 @click.option("--events", required=True, help="Comma-separated, e.g. ticket.created,ticket.updated")
 @click.option("--secret", default=None, help="Shared secret (generated when omitted).")
-def webhook_create(slug: str, url: str, events: str, secret: str | None) -> None:
+@click.option(
+    "--format",
+    "flavour_name",
+    default="retino",
+    show_default=True,
+    type=click.Choice(["retino", "nextcommerce"]),
+    help="Payload format: Retino's, or Next Commerce's envelope signed with X-29Next-Signature.",
+)
+def webhook_create(slug: str, url: str, events: str, secret: str | None, flavour_name: str) -> None:
     """Subscribe URL to events; prints the subscription id and its secret."""
-    from ticketry.api.retino.webhook_events import RETINO
     from ticketry.domain.accounts.services import account_get
     from ticketry.domain.webhooks.services import subscription_create
+    from ticketry.worker.flavours import flavour_get
+
+    flavour = flavour_get(flavour_name)
 
     async def run(session: AsyncSession) -> str:
         account = await account_get(session, slug=slug)
@@ -383,8 +393,8 @@ def webhook_create(slug: str, url: str, events: str, secret: str | None) -> None
             url=url,
             events=[e.strip() for e in events.split(",") if e.strip()],
             secret=secret,
-            flavour=RETINO.name,
-            allowed_events=RETINO.event_names,
+            flavour=flavour.name,
+            allowed_events=flavour.event_names,
             allow_private=get_settings().webhook_allow_private,
         )
         return f"{sub.public_id}\t{sub.secret}"
