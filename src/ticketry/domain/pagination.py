@@ -45,10 +45,18 @@ async def paginate_rows(
     """
     if count_stmt is None:
         count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
-    count = int(await session.scalar(count_stmt) or 0)
+    # A select of plain columns runs on the connection, skipping the ORM's result layer;
+    # a select of mapped entities needs the session to build them.
+    orm = any(
+        isinstance(d.get("entity"), type) and d.get("expr") is d.get("entity")
+        for d in stmt.column_descriptions
+    )
+    conn = await session.connection()
+    count = int(await conn.scalar(count_stmt) or 0)
     total_pages = max(1, math.ceil(count / request.page_size))
     if request.page > total_pages:
         raise NotFound("Invalid page.")
     offset = (request.page - 1) * request.page_size
-    rows = (await session.execute(stmt.limit(request.page_size).offset(offset))).all()
+    page_stmt = stmt.limit(request.page_size).offset(offset)
+    rows = (await (session.execute(page_stmt) if orm else conn.execute(page_stmt))).all()
     return Page(items=list(rows), count=count, page=request.page, page_size=request.page_size)

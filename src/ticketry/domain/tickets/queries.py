@@ -176,10 +176,12 @@ async def ticket_views(
     views = [TicketView(ticket=row) for row in rows]
     if not views:
         return views
+    # Plain Core selects: executing them on the connection skips the ORM's result layer.
+    conn = await session.connection()
     ids = [v.ticket["id"] for v in views]
     by_id = {v.ticket["id"]: v for v in views}
     bound_item = aliased(OrderItem)
-    products = await session.execute(
+    products = await conn.execute(
         select(TicketItem.__table__, bound_item.public_id.label("bound_order_item_public_id"))
         .outerjoin(bound_item, bound_item.id == TicketItem.bound_order_item_id)
         .where(TicketItem.ticket_id.in_(ids), TicketItem.account_id == account_id)
@@ -187,7 +189,7 @@ async def ticket_views(
     )
     for prow in products.mappings():
         by_id[prow["ticket_id"]].products.append(prow)
-    tags = await session.execute(
+    tags = await conn.execute(
         select(ticket_tags.c.ticket_id, Tag.public_id)
         .join(Tag, Tag.id == ticket_tags.c.tag_id)
         .where(ticket_tags.c.ticket_id.in_(ids), ticket_tags.c.account_id == account_id)
@@ -195,7 +197,7 @@ async def ticket_views(
     )
     for ticket_id, tag_public_id in tags:
         by_id[ticket_id].tags.append(tag_public_id)
-    shipments = await session.execute(
+    shipments = await conn.execute(
         select(Shipment.__table__)
         .where(Shipment.ticket_id.in_(ids), Shipment.account_id == account_id)
         .order_by(Shipment.ticket_id, Shipment.id)
@@ -204,7 +206,7 @@ async def ticket_views(
         by_id[srow["ticket_id"]].shipments.append(srow)
     order_ids = {v.ticket["bound_order_id"] for v in views if v.ticket["bound_order_id"]}
     if order_ids:
-        orders = await session.execute(
+        orders = await conn.execute(
             select(
                 Order.id,
                 Order.public_id,
