@@ -282,27 +282,35 @@ def seed(slug: str, count: int, rng_seed: int) -> None:
     )
 
 
+DEMO_PASSWORD = "demo-password"
+
+
 @main.command()
 @click.option("--account", "slug", default="demo", show_default=True)
 @click.option("--email", default="demo@example.com", show_default=True)
 @click.option("--tickets", "count", default=200, show_default=True, type=int)
 def demo(slug: str, email: str, count: int) -> None:
-    """Make the demo account (seeded once) and print its token and a curl example."""
+    """Make the demo account (seeded once) and print its token, a curl example, and how to
+    open the agent desk and the returns portal."""
     from sqlalchemy import func, select
 
     from ticketry.demo import demo_seed
+    from ticketry.domain.accounts.passwords import password_hash
     from ticketry.domain.accounts.services import (
         account_get_or_create,
         token_issue,
         user_get_or_create,
     )
+    from ticketry.domain.orders.models import Order
     from ticketry.domain.tickets.models import Ticket
 
-    async def run(session: AsyncSession) -> str:
+    async def run(session: AsyncSession) -> tuple[str, str | None, str | None]:
         account, _ = await account_get_or_create(session, slug=slug, name="Demo e-shop")
         user, _ = await user_get_or_create(
             session, account=account, email=email, full_name="Demo Admin"
         )
+        if user.password_hash is None:
+            user.password_hash = password_hash(DEMO_PASSWORD)
         await user_get_or_create(
             session,
             account=account,
@@ -317,15 +325,29 @@ def demo(slug: str, email: str, count: int) -> None:
         )
         if not existing:
             await demo_seed(session, account=account, tickets=count)
-        return raw
+        order = (
+            await session.execute(
+                select(Order.code, Order.customer_email)
+                .where(Order.account_id == account.id, Order.customer_email.is_not(None))
+                .order_by(Order.id)
+                .limit(1)
+            )
+        ).first()
+        return raw, (order[0] if order else None), (order[1] if order else None)
 
-    raw = _run_in_session(run)
+    raw, order_code, order_email = _run_in_session(run)
     settings = get_settings()
     base = f"http://{settings.host}:{settings.port}"
+    portal = f"{base}/portal/{slug}/"
+    if order_code:
+        portal += f"  (try order {order_code} with {order_email})"
     click.echo(
         f"\nDemo account '{slug}' ({email}). API token:\n\n    {raw}\n\n"
         f"Try:\n\n    curl -H 'Authorization: Token {raw}' {base}/api/v2/tickets\n\n"
-        f"API docs: {base}/api/docs/\n",
+        f"API docs:      {base}/api/docs/\n"
+        f"Agent desk:    {base}/desk/  (account {slug}, {email}, password {DEMO_PASSWORD}"
+        " unless changed)\n"
+        f"Returns portal: {portal}\n",
         err=False,
     )
 
