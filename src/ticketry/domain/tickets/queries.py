@@ -47,6 +47,8 @@ class TicketFilter:
     created_from: date | None = None  # inclusive, whole days in UTC
     created_to: date | None = None  # inclusive
     filter_text: str | None = None  # ticket id, subject or requester e-mail
+    state_id: int | None = None
+    unassigned: bool = False  # only tickets nobody is assigned to
 
 
 @dataclass
@@ -138,9 +140,12 @@ def _apply_field_filters(stmt: Select[Any], flt: TicketFilter) -> Select[Any]:
         (Ticket.type_id, flt.type_id),
         (Ticket.priority, flt.priority),
         (Ticket.channel, flt.channel),
+        (Ticket.state_id, flt.state_id),
     ):
         if value is not None:
             stmt = stmt.where(column == value)
+    if flt.unassigned:
+        stmt = stmt.where(Ticket.assignee_id.is_(None))
     if flt.item_ids:
         stmt = stmt.where(
             Ticket.id.in_(select(TicketItem.ticket_id).where(TicketItem.id.in_(flt.item_ids)))
@@ -220,6 +225,12 @@ async def ticket_views(
         for view in views:
             view.bound_order = order_map.get(view.ticket["bound_order_id"])
     return views
+
+
+def ticket_select(account_id: int, flt: TicketFilter) -> Select[Any]:
+    """The account's tickets matching ``flt``, with the columns every ticket view reads;
+    callers add their own ordering and paging."""
+    return _apply_filter(_base_select(account_id), flt)
 
 
 async def ticket_list(
@@ -338,6 +349,7 @@ __all__ = [
     "ticket_items_list",
     "ticket_list",
     "ticket_list_keyset",
+    "ticket_select",
     "ticket_views",
 ]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -22,13 +22,12 @@ from ticketry.domain.conversations.models import Contact, Message, message_attac
 from ticketry.domain.errors import NotFound
 from ticketry.domain.files.models import StoredFile
 from ticketry.domain.orders.lookup import OrderDetail, order_detail
-from ticketry.domain.tickets.models import HistoryItem, Ticket, ticket_tags
+from ticketry.domain.tickets.models import HistoryItem, Ticket
 from ticketry.domain.tickets.queries import (
     TicketFilter,
     TicketView,
-    _apply_filter,
-    _base_select,
     ticket_get,
+    ticket_select,
     ticket_views,
 )
 
@@ -50,8 +49,8 @@ class DeskFilter:
     assignee_id: int | None = None  # 0: nobody
     priority: str = ""
     is_closed: bool | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
+    created_from: date | None = None  # inclusive days, as the domain filter takes them
+    created_to: date | None = None
     sort: str = "-created_at"
 
 
@@ -79,35 +78,23 @@ def cursor_decode(cursor: str | None) -> tuple[datetime, int] | None:
 
 
 def _filtered(account_id: int, flt: DeskFilter) -> Any:
-    stmt = _apply_filter(
-        _base_select(account_id),
+    """The desk's form as the domain's ticket filter: the API's search and filters."""
+    return ticket_select(
+        account_id,
         TicketFilter(
-            search=flt.search or None, is_closed=flt.is_closed, created_at_from=flt.created_from
+            search=flt.search or None,
+            is_closed=flt.is_closed,
+            statuses=[flt.status] if flt.status else None,
+            state_id=flt.state_id,
+            type_id=flt.type_id,
+            tag_ids=[flt.tag_id] if flt.tag_id is not None else None,
+            assignee_id=flt.assignee_id or None,
+            unassigned=flt.assignee_id == 0,
+            priority=flt.priority or None,
+            created_from=flt.created_from,
+            created_to=flt.created_to,
         ),
     )
-    if flt.status:
-        stmt = stmt.where(Ticket.status == flt.status)
-    if flt.state_id is not None:
-        stmt = stmt.where(Ticket.state_id == flt.state_id)
-    if flt.type_id is not None:
-        stmt = stmt.where(Ticket.type_id == flt.type_id)
-    if flt.assignee_id == 0:
-        stmt = stmt.where(Ticket.assignee_id.is_(None))
-    elif flt.assignee_id is not None:
-        stmt = stmt.where(Ticket.assignee_id == flt.assignee_id)
-    if flt.priority:
-        stmt = stmt.where(Ticket.priority == flt.priority)
-    if flt.created_to is not None:
-        stmt = stmt.where(Ticket.created_at < flt.created_to)
-    if flt.tag_id is not None:
-        stmt = stmt.where(
-            Ticket.id.in_(
-                select(ticket_tags.c.ticket_id).where(
-                    ticket_tags.c.tag_id == flt.tag_id, ticket_tags.c.account_id == account_id
-                )
-            )
-        )
-    return stmt
 
 
 async def desk_ticket_page(

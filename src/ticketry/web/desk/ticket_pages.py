@@ -4,7 +4,7 @@ APIs, so the same history rows and outbox events are written."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -43,15 +43,11 @@ def _int(raw: str | None) -> int | None:
         return None
 
 
-def _day(raw: str | None, *, end: bool = False) -> datetime | None:
+def _day(raw: str | None) -> date | None:
     try:
-        day = date.fromisoformat(raw) if raw else None
+        return date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
-    if day is None:
-        return None
-    start = datetime.combine(day, time.min, tzinfo=UTC)
-    return start + timedelta(days=1) if end else start
 
 
 def _filter_from(params: Any) -> DeskFilter:
@@ -68,7 +64,7 @@ def _filter_from(params: Any) -> DeskFilter:
         priority=params.get("priority") if params.get("priority") in TICKET_PRIORITIES else "",
         is_closed={"open": False, "closed": True}.get(closed),
         created_from=_day(params.get("from")),
-        created_to=_day(params.get("to"), end=True),
+        created_to=_day(params.get("to")),
         sort=sort if sort in SORTS else "-created_at",
     )
 
