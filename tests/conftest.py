@@ -23,8 +23,14 @@ import ticketry.domain.models  # noqa: F401
 from ticketry import migrate
 from ticketry.app import TicketryApp, create_app
 from ticketry.domain.accounts.services import account_get_or_create, token_issue, user_get_or_create
-from ticketry.domain.files.storage import LocalFileStore, set_file_store
-from ticketry.settings import load_settings
+from ticketry.domain.files.storage import (
+    FileStore,
+    LocalFileStore,
+    S3FileStore,
+    get_file_store,
+    set_file_store,
+)
+from ticketry.settings import S3Settings, load_settings
 
 BACKEND = os.environ.get("TICKETRY_TEST_DB", "sqlite")
 PG_URL = os.environ.get(
@@ -76,6 +82,63 @@ def files_dir() -> Iterator[Path]:
         set_file_store(LocalFileStore(Path(tmp)))
         yield Path(tmp)
         set_file_store(None)
+
+
+@dataclass(frozen=True)
+class S3Server:
+    """moto's S3 server on loopback: a real S3 protocol endpoint that boto3 talks HTTP to."""
+
+    endpoint_url: str
+    bucket: str
+
+    def settings(self, **extra: Any) -> S3Settings:
+        values: dict[str, Any] = {
+            "bucket": self.bucket,
+            "endpoint_url": self.endpoint_url,
+            "region": "us-east-1",
+            "access_key_id": "ticketry-test",
+            "secret_access_key": "ticketry-test-secret",
+            "addressing_style": "path",
+        }
+        values.update(extra)
+        return S3Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    s3 = S3Server(endpoint_url=f"http://{host}:{port}", bucket="ticketry-test")
+    S3FileStore(s3.settings()).client.create_bucket(Bucket=s3.bucket)
+    try:
+        yield s3
+    finally:
+        server.stop()
+
+
+@contextmanager
+def using_store(store: FileStore) -> Iterator[FileStore]:
+    previous = get_file_store()
+    set_file_store(store)
+    try:
+        yield store
+    finally:
+        set_file_store(previous)
+
+
+@pytest.fixture(params=["local", "s3"])
+def any_store(request: pytest.FixtureRequest, files_dir: Path) -> Iterator[FileStore]:
+    """Runs a test once on the local directory store and once on an S3 bucket."""
+    if request.param == "local":
+        yield get_file_store()
+        return
+    s3: S3Server = request.getfixturevalue("s3_server")
+    prefix = f"run-{uuid.uuid4().hex[:8]}"
+    with using_store(S3FileStore(s3.settings(prefix=prefix))) as store:
+        yield store
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import pathlib
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -441,6 +442,63 @@ def webhook_list(slug: str) -> None:
 
     for line in _run_in_session(run):
         click.echo(line)
+
+
+@main.group()
+def files() -> None:
+    """The file store (TICKETRY_FILE_STORE, docs/files.md)."""
+
+
+@files.command("check")
+def files_check() -> None:
+    """Write, read back and delete a probe object in the configured store."""
+    import uuid
+
+    from ticketry.domain.files.storage import file_store_from_settings
+
+    async def run() -> str:
+        store = file_store_from_settings()
+        key = f"_probe/{uuid.uuid4()}.txt"
+        payload = b"ticketry file store probe"
+        await store.save(key, payload, "text/plain")
+        try:
+            if await store.load(key) != payload:
+                raise click.ClickException("the store returned different bytes")
+        finally:
+            await store.delete(key)
+        return type(store).__name__
+
+    try:
+        name = asyncio.run(run())
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.message} (see the log line above)") from exc
+    click.echo(f"{name}: write, read and delete work", err=True)
+
+
+@files.command("copy-from-dir")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=pathlib.Path))
+def files_copy_from_dir(directory: pathlib.Path) -> None:
+    """Copy every recorded file from a local files directory into the configured store
+    (moving to a bucket). Safe to run again; prints what it could not copy."""
+    from ticketry.domain.files.storage import LocalFileStore, file_store_from_settings
+    from ticketry.domain.files.transfer import CopyReport, files_copy
+
+    async def run(session: AsyncSession) -> CopyReport:
+        return await files_copy(
+            session, source=LocalFileStore(directory), target=file_store_from_settings()
+        )
+
+    report = _run_in_session(run)
+    for key in report.missing:
+        click.echo(f"missing\t{key}")
+    for key in report.corrupt:
+        click.echo(f"corrupt\t{key}")
+    click.echo(
+        f"copied {report.copied}, missing {len(report.missing)}, corrupt {len(report.corrupt)}",
+        err=True,
+    )
+    if report.missing or report.corrupt:
+        sys.exit(1)
 
 
 @main.group("oauth-app")

@@ -30,6 +30,20 @@ def default_database_url(var_dir: Path) -> str:
 
 
 @dataclass(frozen=True)
+class S3Settings:
+    """An S3-compatible bucket (AWS S3, MinIO, Ceph, Garage, R2...). Credentials left
+    empty fall back to boto3's usual chain (AWS_* variables, profiles, instance roles)."""
+
+    bucket: str
+    prefix: str = ""
+    endpoint_url: str | None = None
+    region: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    addressing_style: str = "auto"  # auto | path | virtual; MinIO wants "path"
+
+
+@dataclass(frozen=True)
 class Settings:
     var_dir: Path
     database_url: str
@@ -62,6 +76,9 @@ class Settings:
     idempotency_ttl_seconds: int = 24 * 3600
     # Next Commerce face: requests per second per access token (0 turns the limit off).
     nextcommerce_rate_limit: float = 4.0
+    # Where uploaded files live: "local" (files_dir) or "s3" (an S3-compatible bucket).
+    file_store: str = "local"
+    s3: S3Settings | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -91,10 +108,35 @@ def _optional_bool(name: str) -> bool | None:
     return _bool(name, False)
 
 
+def _s3_settings(kind: str) -> S3Settings | None:
+    if kind == "local":
+        return None
+    if kind != "s3":
+        raise SystemExit(f"TICKETRY_FILE_STORE must be 'local' or 's3', got {kind!r}")
+    bucket = os.environ.get("TICKETRY_S3_BUCKET", "").strip()
+    if not bucket:
+        raise SystemExit("TICKETRY_FILE_STORE=s3 needs TICKETRY_S3_BUCKET")
+    style = os.environ.get("TICKETRY_S3_ADDRESSING_STYLE", "auto").strip() or "auto"
+    if style not in {"auto", "path", "virtual"}:
+        raise SystemExit(
+            f"TICKETRY_S3_ADDRESSING_STYLE must be auto, path or virtual, got {style!r}"
+        )
+    return S3Settings(
+        bucket=bucket,
+        prefix=os.environ.get("TICKETRY_S3_PREFIX", "").strip().strip("/"),
+        endpoint_url=os.environ.get("TICKETRY_S3_ENDPOINT_URL") or None,
+        region=os.environ.get("TICKETRY_S3_REGION") or None,
+        access_key_id=os.environ.get("TICKETRY_S3_ACCESS_KEY_ID") or None,
+        secret_access_key=os.environ.get("TICKETRY_S3_SECRET_ACCESS_KEY") or None,
+        addressing_style=style,
+    )
+
+
 def load_settings() -> Settings:
     var_dir = Path(os.environ.get("TICKETRY_VAR_DIR", "var"))
     database_url = os.environ.get("TICKETRY_DATABASE_URL") or default_database_url(var_dir)
     files_dir = Path(os.environ.get("TICKETRY_FILES_DIR", str(var_dir / "files")))
+    file_store = os.environ.get("TICKETRY_FILE_STORE", "local").strip().lower() or "local"
     return Settings(
         var_dir=var_dir,
         database_url=database_url,
@@ -125,6 +167,8 @@ def load_settings() -> Settings:
         redis_url=os.environ.get("TICKETRY_REDIS_URL") or None,
         idempotency_ttl_seconds=_int("TICKETRY_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
         nextcommerce_rate_limit=_float("TICKETRY_NEXTCOMMERCE_RATE_LIMIT", 4.0),
+        file_store=file_store,
+        s3=_s3_settings(file_store),
     )
 
 
@@ -137,4 +181,11 @@ def reset_settings_cache() -> None:
     get_settings.cache_clear()
 
 
-__all__ = ["Settings", "_bool", "get_settings", "load_settings", "reset_settings_cache"]
+__all__ = [
+    "S3Settings",
+    "Settings",
+    "_bool",
+    "get_settings",
+    "load_settings",
+    "reset_settings_cache",
+]

@@ -14,6 +14,8 @@ from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.catalog.models import TicketType
 from ticketry.domain.conversations.models import Message, message_attachments
 from ticketry.domain.conversations.services import internal_note_create, message_create
+from ticketry.domain.files.models import StoredFile
+from ticketry.domain.files.storage import FileStore
 from ticketry.domain.tickets.models import Ticket, TicketItem
 from ticketry.domain.web.models import PortalAccess
 from ticketry.web.portal.ratelimit import LOOKUPS_PER_WINDOW
@@ -78,7 +80,7 @@ async def test_lookup_is_rate_limited(client: httpx.AsyncClient, desk: Desk) -> 
 
 
 async def test_submit_creates_a_verified_ticket_and_link(
-    client: httpx.AsyncClient, desk: Desk, app: TicketryApp
+    client: httpx.AsyncClient, desk: Desk, app: TicketryApp, any_store: FileStore
 ) -> None:
     _, item_ids = await seed_order(app, desk.account_id, code="ORD-9", email="Jana@Example.com")
     found = await client.post(
@@ -135,6 +137,9 @@ async def test_submit_creates_a_verified_ticket_and_link(
             )
         )
         assert len(files) == 1
+        photo = await session.get(StoredFile, files[0])
+        assert photo is not None and photo.content_type == "image/png"
+        assert await any_store.load(photo.storage_key) == PNG
         key = link.split("/t/")[1].split("?")[0]
         stored = list(await session.scalars(select(PortalAccess.key_hash)))
         assert key not in stored  # only the hash is kept

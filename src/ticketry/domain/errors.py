@@ -27,6 +27,15 @@ class Forbidden(DomainError):
         super().__init__(message)
 
 
+class StorageUnavailable(DomainError):
+    """The file store (disk or bucket) cannot be used right now: a 503, nothing is written."""
+
+    def __init__(
+        self, message: str = "File storage is unavailable; please try again later."
+    ) -> None:
+        super().__init__(message)
+
+
 class Unauthenticated(DomainError):
     def __init__(self, message: str = "Invalid token.") -> None:
         super().__init__(message)

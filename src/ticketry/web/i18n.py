@@ -56,6 +56,9 @@ _CS: dict[str, str] = {
     "status_solved": "Vyřešeno",
     "status_closed": "Uzavřeno",
     "Please correct the marked fields.": "Opravte prosím označená pole.",
+    "Try again later": "Zkuste to prosím později",
+    "storage_unavailable": "Soubory teď nelze uložit ani načíst. Nic se neztratilo, zkuste to "
+    "prosím za chvíli znovu.",
 }
 
 _EN: dict[str, str] = {
@@ -75,6 +78,8 @@ _EN: dict[str, str] = {
     "status_pending": "Waiting for you",
     "status_solved": "Solved",
     "status_closed": "Closed",
+    "storage_unavailable": "Files cannot be stored or read right now. Nothing was lost; please "
+    "try again in a moment.",
 }
 
 CATALOGS = {"cs": _CS, "en": _EN}

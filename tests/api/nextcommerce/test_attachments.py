@@ -4,15 +4,21 @@ to the account's tokens only."""
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import func, select
 
-from tests.api.nextcommerce.helpers import NCClient, nc_client
+from tests.api.nextcommerce.helpers import BASE, NCClient, nc_client
+from tests.conftest import S3Server, using_store
 from ticketry.app import TicketryApp
+from ticketry.domain.files.models import StoredFile
+from ticketry.domain.files.storage import FileStore, S3FileStore
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%fake\n"
 
 
-async def test_upload_attach_download(nc: NCClient, app: TicketryApp, client) -> None:
+async def test_upload_attach_download(
+    nc: NCClient, app: TicketryApp, client: httpx.AsyncClient, any_store: FileStore
+) -> None:
     r = await nc.post(
         "/tickets/attachments/",
         files=[("files", ("photo ž.png", PNG, "image/png")), ("files", ("doc.pdf", PDF, "x/y"))],
@@ -70,3 +76,25 @@ async def test_size_limit(nc: NCClient, app: TicketryApp, client: httpx.AsyncCli
     finally:
         runtime.settings = original
     assert r.status_code == 400 and "too large" in r.json()["files"][0]
+
+
+async def test_store_outage_is_503_and_writes_nothing(
+    nc: NCClient, app: TicketryApp, s3_server: S3Server
+) -> None:
+    assert app.runtime is not None
+
+    async def stored_count() -> int:
+        async with app.runtime.sessionmaker() as session:  # type: ignore[union-attr]
+            return int(await session.scalar(select(func.count()).select_from(StoredFile)) or 0)
+
+    before = await stored_count()
+    with using_store(S3FileStore(s3_server.settings(bucket="bucket-that-was-deleted"))):
+        r = await nc.client.post(
+            f"{BASE}/tickets/attachments/",
+            headers=nc.headers(),
+            files={"files": ("a.png", PNG, "image/png")},
+        )
+    assert r.status_code == 503, r.text
+    assert r.headers["retry-after"] == "30"
+    assert "try again" in r.json()["detail"]
+    assert await stored_count() == before

@@ -16,6 +16,7 @@ from tests.conftest import Tenant
 from tests.factories import create_ticket
 from ticketry.app import TicketryApp, create_app
 from ticketry.domain.conversations.models import Message
+from ticketry.domain.files.storage import FileStore
 from ticketry.domain.refunds.models import CreditNote
 from ticketry.domain.tickets.models import HistoryItem, Ticket
 
@@ -127,7 +128,7 @@ async def test_internal_note_on_another_accounts_ticket(
 
 
 async def test_credit_note_file_round_trip(
-    client: httpx.AsyncClient, db: AsyncSession, tenant: Tenant
+    client: httpx.AsyncClient, db: AsyncSession, tenant: Tenant, any_store: FileStore
 ) -> None:
     t = await create_ticket(client, tenant)
     note_id = await make_credit_note(db, tenant, t["id"])

@@ -16,6 +16,7 @@ from ticketry.domain.errors import (
     DomainError,
     Forbidden,
     NotFound,
+    StorageUnavailable,
     Unauthenticated,
     ValidationFailed,
 )
@@ -60,6 +61,8 @@ def drf_exception_handlers(
             return detail_response(403, exc.message)
         if isinstance(exc, Conflict):
             return detail_response(409, exc.message)
+        if isinstance(exc, StorageUnavailable):
+            return detail_response(503, exc.message, {"Retry-After": "30"})
         assert isinstance(exc, DomainError)
         return detail_response(400, exc.message or "Bad request.")
 

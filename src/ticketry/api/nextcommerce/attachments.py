@@ -52,7 +52,7 @@ async def tickets_attachments_create(
     for upload in uploads:
         content = await upload.read()
         stored.append(
-            file_store(
+            await file_store(
                 db,
                 account_id=caller.account.id,
                 content=content,
@@ -116,7 +116,7 @@ async def tickets_attachments_download(
     if row is None:
         raise NotFound()
     try:
-        content = get_file_store().load(row.storage_key)
+        content = await get_file_store().load(row.storage_key)
     except FileNotFoundError as exc:
         raise NotFound() from exc
     ascii_name = "".join(c for c in row.filename if 32 <= ord(c) < 127 and c not in '"\\')

@@ -15,6 +15,7 @@ from ticketry.domain.errors import (
     DomainError,
     Forbidden,
     NotFound,
+    StorageUnavailable,
     Unauthenticated,
     ValidationFailed,
 )
@@ -56,6 +57,8 @@ def domain_error(_: Request, exc: Exception) -> Response:
         return _message(404, exc.message)
     if isinstance(exc, Conflict):
         return _message(409, exc.message)
+    if isinstance(exc, StorageUnavailable):
+        return _message(503, exc.message)
     assert isinstance(exc, DomainError)
     return _message(400, exc.message or "Bad Request")
 

@@ -16,6 +16,7 @@ from ticketry.domain.errors import (
     DomainError,
     Forbidden,
     NotFound,
+    StorageUnavailable,
     Unauthenticated,
     ValidationFailed,
 )
@@ -161,6 +162,8 @@ def domain_error(request: Request, exc: Exception) -> Response[dict[str, Any]]:
         return problem(request, 400, exc.message, RESOURCE_VERSION_MISMATCH, resource=resource)
     if isinstance(exc, Conflict):
         return problem(request, 400, exc.message, RESOURCE_VERSION_MISMATCH)
+    if isinstance(exc, StorageUnavailable):
+        return problem(request, 503, exc.message)
     assert isinstance(exc, DomainError)
     return problem(request, 400, exc.message or "Bad request.")
 

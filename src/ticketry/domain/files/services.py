@@ -32,7 +32,7 @@ def sniff_content_type(content: bytes) -> tuple[str, str] | None:
     return None
 
 
-def file_store(
+async def file_store(
     session: AsyncSession,
     *,
     account_id: int,
@@ -42,7 +42,11 @@ def file_store(
     max_bytes: int,
     allowed: frozenset[str],
 ) -> StoredFile:
-    """Check and store ``content``; the row joins the caller's transaction."""
+    """Check and store ``content``; the row joins the caller's transaction.
+
+    The bytes are written before the row, so a committed row always has its content; a
+    transaction that later rolls back leaves an unreferenced object behind, never the
+    reverse."""
     if not content:
         raise ValidationFailed.single(field, "The submitted file is empty.")
     if len(content) > max_bytes:
@@ -56,7 +60,7 @@ def file_store(
     content_type, ext = sniffed
     public_id = uuid.uuid4()
     key = f"{account_id}/{public_id}{ext}"
-    get_file_store().save(key, content)
+    await get_file_store().save(key, content, content_type)
     row = StoredFile(
         account_id=account_id,
         public_id=public_id,

@@ -31,7 +31,7 @@ async def credit_note_attach_file(
     note = await ref_get_or_404(
         session, CreditNote, account_id=account.id, ref=ref, for_update=True
     )
-    stored = file_store(
+    stored = await file_store(
         session,
         account_id=account.id,
         content=content,
@@ -69,4 +69,4 @@ async def file_get(
     )
     if row is None:
         raise NotFound()
-    return row, get_file_store().load(row.storage_key)
+    return row, await get_file_store().load(row.storage_key)

@@ -134,7 +134,7 @@ async def portal_return_file(
     photo_ids: list[int] = []
     for index, (filename, content) in enumerate(request.photos):
         try:
-            stored = file_store(
+            stored = await file_store(
                 session,
                 account_id=account.id,
                 content=content,

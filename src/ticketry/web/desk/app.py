@@ -10,7 +10,7 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect, Template
 
 from ticketry.api.common.state import provide_session
-from ticketry.domain.errors import Forbidden, NotFound
+from ticketry.domain.errors import Forbidden, NotFound, StorageUnavailable
 from ticketry.web.common import SECURITY_HEADERS, static_router, template_config
 from ticketry.web.desk import session_pages, settings_pages, ticket_pages
 from ticketry.web.desk.auth import (
@@ -53,6 +53,11 @@ def _forbidden(_: Request, __: Exception) -> Response:
     return _error_page(403, "Not allowed", "Your role does not allow this.")
 
 
+def _storage(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StorageUnavailable)
+    return _error_page(503, "Try again later", exc.message)
+
+
 def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return _error_page(exc.status_code, "Error", str(exc.detail))
@@ -77,6 +82,7 @@ def create_desk_app(max_body_bytes: int) -> Litestar:
             NotFound: _not_found,
             NotFoundException: _not_found,
             Forbidden: _forbidden,
+            StorageUnavailable: _storage,
             HTTPException: _http,
         },
         template_config=template_config(),

@@ -328,7 +328,7 @@ async def file_download(db: AsyncSession, identity: DeskIdentity, file: uuid.UUI
     row = await desk_file_get(db, account_id=identity.account.id, public_id=file)
     if row is None:
         raise NotFound()
-    content = get_file_store().load(row.storage_key)
+    content = await get_file_store().load(row.storage_key)
     safe_name = row.filename.replace('"', "").replace("\r", "").replace("\n", "")
     return Response(
         content=content,

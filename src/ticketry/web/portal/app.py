@@ -8,7 +8,7 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Template
 
 from ticketry.api.common.state import provide_session
-from ticketry.domain.errors import NotFound
+from ticketry.domain.errors import NotFound, StorageUnavailable
 from ticketry.web.common import SECURITY_HEADERS, static_router, template_config
 from ticketry.web.i18n import pick_language, translator
 from ticketry.web.portal import pages
@@ -37,6 +37,20 @@ def _http(request: Request, exc: Exception) -> Response:
     )
 
 
+def _storage(request: Request, exc: Exception) -> Response:
+    lang = pick_language(request.query_params.get("lang"), None)
+    return Template(
+        template_name="portal/error.html",
+        context={
+            "lang": lang,
+            "t": translator(lang),
+            "title": "Try again later",
+            "detail": "storage_unavailable",
+        },
+        status_code=503,
+    )
+
+
 def create_portal_app(max_body_bytes: int) -> Litestar:
     return Litestar(
         route_handlers=[*pages.HANDLERS, static_router(STATIC_PATH)],
@@ -44,6 +58,7 @@ def create_portal_app(max_body_bytes: int) -> Litestar:
         exception_handlers={
             NotFound: _not_found,
             NotFoundException: _not_found,
+            StorageUnavailable: _storage,
             HTTPException: _http,
         },
         template_config=template_config(),
