@@ -14,14 +14,19 @@ from sqlalchemy.engine import make_url
 from ticketry import migrate
 from ticketry.domain.models import Base
 
-# Created by the migration on PostgreSQL only (a trigram index has no SQLite equivalent).
+# Search indexes made by migrations for one database each: the trigram index on PostgreSQL,
+# the FTS5 table (and the shadow tables SQLite keeps for it) on SQLite.
 MIGRATION_ONLY = {"ix_tickets_search_trgm"}
+
+
+def _included(obj: object, name: str | None, *_: object) -> bool:
+    return name not in MIGRATION_ONLY and not (name or "").startswith("tickets_fts")
 
 
 def _diff(conn) -> list:
     ctx = MigrationContext.configure(
         conn,
-        opts={"include_object": lambda obj, name, *_: name not in MIGRATION_ONLY},
+        opts={"include_object": _included},
     )
     return compare_metadata(ctx, Base.metadata)
 

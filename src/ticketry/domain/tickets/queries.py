@@ -20,6 +20,7 @@ from ticketry.domain.pagination import Page, PageRequest, paginate_rows
 from ticketry.domain.refs import Ref, ref_clause, ref_id_or_404
 from ticketry.domain.search import like_pattern, search_terms
 from ticketry.domain.tickets.models import Shipment, Ticket, TicketItem, ticket_tags
+from ticketry.domain.tickets.search_sql import ticket_text_contains
 
 ORDERING_FIELDS = ("created_at", "updated_at", "closed_at")
 
@@ -121,7 +122,7 @@ def _apply_filter(stmt: Select[Any], flt: TicketFilter) -> Select[Any]:
     if flt.search:
         terms = search_terms(flt.search)
         for term in terms:
-            stmt = stmt.where(Ticket.search_text.like(like_pattern(term), escape="\\"))
+            stmt = stmt.where(ticket_text_contains(term))
     return _apply_field_filters(stmt, flt)
 
 

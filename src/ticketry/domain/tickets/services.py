@@ -9,19 +9,17 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
-from ticketry.domain.catalog.custom_fields import custom_fields_for, custom_values_check
-from ticketry.domain.catalog.models import TICKET_STATUSES, Tag, TicketState, TicketType
+from ticketry.domain.catalog.models import TicketState
 from ticketry.domain.conversations.contacts import contact_get_or_create
 from ticketry.domain.conversations.models import Contact
 from ticketry.domain.errors import ErrorCollector, NotFound
 from ticketry.domain.events.services import event_record
-from ticketry.domain.refs import Ref, missing_ref_message, ref_get, ref_get_or_404
+from ticketry.domain.refs import Ref, missing_ref_message, ref_get_or_404
+from ticketry.domain.tickets.checks import ticket_data_check
 from ticketry.domain.tickets.codes import ticket_code_allocate
 from ticketry.domain.tickets.commands import TicketData
 from ticketry.domain.tickets.items import item_apply, item_check, item_new
 from ticketry.domain.tickets.models import (
-    TICKET_CHANNELS,
-    TICKET_PRIORITIES,
     HistoryItem,
     Ticket,
     TicketItem,
@@ -29,14 +27,6 @@ from ticketry.domain.tickets.models import (
 )
 from ticketry.domain.tickets.searchdoc import ticket_search_refresh
 from ticketry.domain.types import utcnow
-from ticketry.domain.validation import (
-    check_country,
-    check_currency,
-    check_datetime,
-    check_email,
-    check_language,
-    check_max_length,
-)
 
 _SIMPLE_FIELDS = (
     "subject",
@@ -66,93 +56,6 @@ async def _default_state(session: AsyncSession, account_id: int, status: str) ->
     if state is None:
         raise NotFound(f"The account has no state for status '{status}'.")
     return state
-
-
-class _Resolved:
-    state: TicketState | None = None
-    type_id: int | None = None
-    assignee_id: int | None = None
-    tag_ids: list[int] | None = None
-    custom_fields: dict[str, Any] | None = None
-    requester: Contact | None = None
-
-
-async def _check(
-    session: AsyncSession, account_id: int, data: TicketData, errors: ErrorCollector
-) -> _Resolved:
-    """Validate values and resolve references; every problem goes into ``errors``."""
-    out = _Resolved()
-    if data.currency is not UNSET:
-        check_currency(errors, "currency", data.currency)
-    if data.language is not UNSET:
-        check_language(errors, "language", data.language)
-    if data.country not in (UNSET, None):
-        check_country(errors, "country", data.country)  # type: ignore[arg-type]
-    if data.subject is not UNSET:
-        check_max_length(errors, "subject", data.subject, 255)
-    if data.order_id not in (UNSET, None):
-        check_max_length(errors, "order_id", data.order_id, 100)  # type: ignore[arg-type]
-    if data.company not in (UNSET, None):
-        check_max_length(errors, "company", data.company, 200)  # type: ignore[arg-type]
-    if data.order_date not in (UNSET, None):
-        check_datetime(errors, "order_date", data.order_date)  # type: ignore[arg-type]
-    if data.from_email not in (UNSET, None):
-        check_email(errors, "from_email", data.from_email)  # type: ignore[arg-type]
-        check_max_length(errors, "from_email", data.from_email, 254)  # type: ignore[arg-type]
-    if data.priority is not UNSET and data.priority not in TICKET_PRIORITIES:
-        errors.add("priority", f'"{data.priority}" is not a valid choice.')
-    if data.channel is not UNSET and data.channel not in TICKET_CHANNELS:
-        errors.add("channel", f'"{data.channel}" is not a valid choice.')
-    if data.status is not UNSET and data.status not in TICKET_STATUSES:
-        errors.add("status", f'"{data.status}" is not a valid choice.')
-    rating = data.customer_rating
-    if rating not in (UNSET, None) and not 1 <= rating <= 5:  # type: ignore[operator]
-        errors.add("customer_rating", "Ensure this value is between 1 and 5.")
-    if data.customer is not UNSET:
-        cust = ErrorCollector()
-        if data.customer.email not in (UNSET, None, ""):
-            check_email(cust, "email", data.customer.email)  # type: ignore[arg-type]
-        if data.customer.name not in (UNSET, None):
-            check_max_length(cust, "name", data.customer.name, 200)  # type: ignore[arg-type]
-        if data.customer.phone not in (UNSET, None):
-            check_max_length(cust, "phone", data.customer.phone, 40)  # type: ignore[arg-type]
-        errors.nest("customer", cust.errors)
-
-    if data.state not in (UNSET, None):
-        out.state = await ref_get(session, TicketState, account_id=account_id, ref=data.state)  # type: ignore[arg-type]
-        if out.state is None:
-            errors.add("state", missing_ref_message(data.state))  # type: ignore[arg-type]
-    elif data.state is None:
-        errors.add("state", "This field may not be null.")
-    if data.type not in (UNSET, None):
-        ticket_type = await ref_get(session, TicketType, account_id=account_id, ref=data.type)  # type: ignore[arg-type]
-        if ticket_type is None:
-            errors.add("type", missing_ref_message(data.type))  # type: ignore[arg-type]
-        else:
-            out.type_id = ticket_type.id
-    if data.assignee not in (UNSET, None):
-        assignee = await ref_get(session, User, account_id=account_id, ref=data.assignee)  # type: ignore[arg-type]
-        if assignee is None:
-            errors.add("assignee", missing_ref_message(data.assignee))  # type: ignore[arg-type]
-        else:
-            out.assignee_id = assignee.id
-    if data.tags is not UNSET:
-        out.tag_ids = []
-        for ref in data.tags:
-            tag = await ref_get(session, Tag, account_id=account_id, ref=ref)
-            if tag is None:
-                errors.add("tags", missing_ref_message(ref))
-            elif tag.id not in out.tag_ids:
-                out.tag_ids.append(tag.id)
-    if data.custom_fields is not UNSET:
-        fields = await custom_fields_for(session, account_id=account_id, target="ticket")
-        out.custom_fields, cf_errors = custom_values_check(fields, data.custom_fields)
-        errors.nest("custom_fields", cf_errors)
-    if data.requester not in (UNSET, None):
-        out.requester = await ref_get(session, Contact, account_id=account_id, ref=data.requester)  # type: ignore[arg-type]
-        if out.requester is None:
-            errors.add("requester", missing_ref_message(data.requester))  # type: ignore[arg-type]
-    return out
 
 
 def _apply_requester(ticket: Ticket, contact: Contact | None) -> None:
@@ -212,7 +115,7 @@ async def ticket_create(
     """Create a ticket. ``commit=False`` leaves the transaction open for the caller's next
     step (a first message), so both happen or neither does."""
     errors = ErrorCollector()
-    resolved = await _check(session, account.id, data, errors)
+    resolved = await ticket_data_check(session, account.id, data, errors)
     item_errors: dict[str, Any] = {}
     if data.products is not UNSET:
         for index, item in enumerate(data.products):
@@ -330,7 +233,7 @@ async def ticket_update(
 
         raise Conflict(f"Ticket version is {ticket.version}, not {expected_version}.")
     errors = ErrorCollector()
-    resolved = await _check(session, account.id, data, errors)
+    resolved = await ticket_data_check(session, account.id, data, errors)
     drop_items: list[int] = []
     if data.item_ids is not UNSET:
         drop_items = await _keep_items(session, ticket, data.item_ids, errors)
