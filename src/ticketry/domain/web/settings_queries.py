@@ -10,8 +10,33 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import ApiToken, User
-from ticketry.domain.catalog.models import CustomField
+from ticketry.domain.catalog.models import CustomField, Tag, TicketState, TicketType
 from ticketry.domain.orders.models import Store
+
+
+async def ticket_states_all(session: AsyncSession, *, account_id: int) -> list[TicketState]:
+    rows = await session.scalars(
+        select(TicketState)
+        .where(TicketState.account_id == account_id)
+        .order_by(TicketState.position, TicketState.id)
+    )
+    return list(rows)
+
+
+async def ticket_types_all(session: AsyncSession, *, account_id: int) -> list[TicketType]:
+    rows = await session.scalars(
+        select(TicketType)
+        .where(TicketType.account_id == account_id)
+        .order_by(TicketType.position, TicketType.id)
+    )
+    return list(rows)
+
+
+async def tags_all(session: AsyncSession, *, account_id: int) -> list[Tag]:
+    rows = await session.scalars(
+        select(Tag).where(Tag.account_id == account_id).order_by(Tag.label, Tag.id)
+    )
+    return list(rows)
 
 
 async def custom_fields_all(session: AsyncSession, *, account_id: int) -> list[CustomField]:
