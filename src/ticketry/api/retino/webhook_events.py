@@ -13,11 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.retino.serializers import product_out, ticket_out
-from ticketry.domain.errors import NotFound
 from ticketry.domain.events.models import Event
 from ticketry.domain.orders.models import Order, Store
 from ticketry.domain.refunds.models import CreditNote
-from ticketry.domain.tickets.queries import TicketView, ticket_get
+from ticketry.domain.tickets.queries import TicketView, ticket_get_many
 from ticketry.worker.flavours import Built
 
 # Domain event type → Retino event name. Closing is a ticket update for Retino; reopening
@@ -51,7 +50,7 @@ class RetinoFlavour:
         return EVENT_NAMES.get(event.event_type)
 
     async def build(self, session: AsyncSession, events: list[Event]) -> dict[int, Built]:
-        tickets: dict[int, TicketView | None] = {}
+        tickets = await self._prefetch_tickets(session, events)
         out: dict[int, Built] = {}
         for event in events:
             name = self.event_name(event)
@@ -75,19 +74,28 @@ class RetinoFlavour:
                 out[event.id] = Built(event_type=name, payload={**head, **body})
         return out
 
+    async def _prefetch_tickets(
+        self, session: AsyncSession, events: list[Event]
+    ) -> dict[int, TicketView | None]:
+        """Every ticket the batch's ticket events need, a few queries per account rather
+        than per ticket; deleted tickets map to None."""
+        wanted: dict[int, set[int]] = {}
+        for event in events:
+            if event.entity_type in ("ticket", "ticket_item") and event.ticket_id is not None:
+                if self.event_name(event) is not None:
+                    wanted.setdefault(event.account_id, set()).add(event.ticket_id)
+        found: dict[int, TicketView | None] = {}
+        for account_id, ids in wanted.items():
+            views = await ticket_get_many(session, account_id=account_id, ids=list(ids))
+            found.update({ticket_id: views.get(ticket_id) for ticket_id in ids})
+        return found
+
     async def _ticket_body(
         self, session: AsyncSession, event: Event, cache: dict[int, TicketView | None]
     ) -> dict[str, Any] | None:
         if event.ticket_id is None:
             return None
-        if event.ticket_id not in cache:
-            try:
-                cache[event.ticket_id] = await ticket_get(
-                    session, account_id=event.account_id, ref=event.ticket_id
-                )
-            except NotFound:
-                cache[event.ticket_id] = None
-        view = cache[event.ticket_id]
+        view = cache.get(event.ticket_id)
         if view is None:
             return None
         body: dict[str, Any] = {"ticket": _plain(ticket_out(view))}

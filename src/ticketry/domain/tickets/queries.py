@@ -256,6 +256,20 @@ async def ticket_get(session: AsyncSession, *, account_id: int, ref: Ref) -> Tic
     return view
 
 
+async def ticket_get_many(
+    session: AsyncSession, *, account_id: int, ids: list[int]
+) -> dict[int, TicketView]:
+    """Several tickets by integer id, with the same five queries as one list page; ids that
+    are gone (or another account's) are simply absent."""
+    if not ids:
+        return {}
+    rows = (
+        await session.execute(_base_select(account_id).where(Ticket.id.in_(sorted(set(ids)))))
+    ).all()
+    views = await ticket_views(session, account_id, [row._mapping for row in rows])
+    return {view.ticket["id"]: view for view in views}
+
+
 async def ticket_id_for(session: AsyncSession, *, account_id: int, ref: Ref) -> int:
     """The ticket's integer id, or NotFound: a 404 comes before any body validation."""
     return await ref_id_or_404(session, Ticket, account_id=account_id, ref=ref)
