@@ -528,7 +528,7 @@ def oauth_app_create_cmd(
     from ticketry.domain.accounts.models import User
     from ticketry.domain.accounts.services import account_get
     from ticketry.domain.errors import NotFound
-    from ticketry.domain.oauth.services import oauth_app_create
+    from ticketry.domain.oauth.apps import oauth_app_create
 
     async def run(session: AsyncSession) -> tuple[str, str]:
         account = await account_get(session, slug=slug)

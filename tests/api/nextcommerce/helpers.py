@@ -20,7 +20,7 @@ from tests.conftest import Tenant, make_tenant
 from ticketry.app import TicketryApp
 from ticketry.domain.accounts.models import User
 from ticketry.domain.accounts.services import account_get
-from ticketry.domain.oauth.services import oauth_app_create
+from ticketry.domain.oauth.apps import oauth_app_create
 
 SPEC_FILE = "nextcommerce-admin-2024-04-01-tickets.yaml"
 _LOCAL_SPECS = Path(__file__).parent / "specs"

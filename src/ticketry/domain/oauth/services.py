@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
-from ticketry.domain.errors import DomainError, ValidationFailed
+from ticketry.domain.errors import DomainError
 from ticketry.domain.oauth.models import OAuthApp, OAuthCode, OAuthToken
 from ticketry.domain.types import utcnow
 
@@ -81,40 +81,6 @@ def _check_scopes(requested: list[str], allowed: list[str]) -> str:
     if unknown:
         raise OAuthDenied("invalid_scope", f"Scope not allowed: {unknown[0]}.")
     return list_to_scope(requested) or ""
-
-
-async def oauth_app_create(
-    session: AsyncSession,
-    *,
-    account: Account,
-    name: str,
-    scopes: list[str],
-    redirect_uris: list[str] | None = None,
-    user: User | None = None,
-) -> tuple[OAuthApp, str]:
-    """Create an app; returns it with its client secret (shown once, stored hashed)."""
-    bad = [s for s in scopes if s not in SCOPES]
-    if bad:
-        raise ValidationFailed.single(
-            "scopes", f"Unknown scope {bad[0]!r}; use: {' '.join(SCOPES)}."
-        )
-    if not scopes:
-        raise ValidationFailed.single("scopes", "Give at least one scope.")
-    if not name.strip():
-        raise ValidationFailed.single("name", "This field may not be blank.")
-    secret = generate_token(48)
-    app = OAuthApp(
-        account_id=account.id,
-        name=name.strip()[:200],
-        client_id=generate_token(32),
-        client_secret_hash=secret_hash(secret),
-        scopes=list_to_scope(scopes) or "",
-        redirect_uris=list(redirect_uris or []),
-        user_id=user.id if user else None,
-    )
-    session.add(app)
-    await session.flush()
-    return app, secret
 
 
 async def oauth_app_get(session: AsyncSession, *, client_id: str) -> OAuthApp | None:
@@ -342,7 +308,6 @@ __all__ = [
     "BearerPrincipal",
     "IssuedToken",
     "OAuthDenied",
-    "oauth_app_create",
     "oauth_app_get",
     "oauth_bearer_authenticate",
     "oauth_client_authenticate",
