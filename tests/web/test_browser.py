@@ -214,8 +214,13 @@ def _shot(page: object, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
-def test_agent_signs_in_finds_replies_notes_and_closes(server: Server, browser: object) -> None:
+def test_agent_signs_in_finds_replies_notes_and_closes(
+    server: Server, browser: object, tmp_path: Path
+) -> None:
     from playwright.sync_api import expect
+
+    label = tmp_path / "return-label.png"
+    label.write_bytes(PNG)
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()
@@ -241,10 +246,16 @@ def test_agent_signs_in_finds_replies_notes_and_closes(server: Server, browser: 
     ).to_be_visible()
 
     page.get_by_label("Public reply to the customer").fill("We will send a new zipper today.")
+    page.get_by_label("Attach files to the reply").set_input_files(str(label))
     page.get_by_role("button", name="Send reply").click()
-    expect(
-        page.locator(".msg.public").get_by_text("We will send a new zipper today.")
-    ).to_be_visible()
+    reply = page.locator(".msg.public").filter(has_text="We will send a new zipper today.")
+    expect(reply).to_be_visible()
+    attachment = reply.get_by_role("link", name="return-label.png")
+    expect(attachment).to_be_visible()
+    href = attachment.get_attribute("href")
+    assert href and href.startswith("/desk/files/")
+    download = page.request.get(f"{server.base}{href}")
+    assert download.status == 200 and download.body() == PNG
 
     page.get_by_label("Internal note (agents only)").fill("Supplier batch 7 again.")
     page.get_by_role("button", name="Add note").click()

@@ -27,6 +27,7 @@ _CS: dict[str, str] = {
     "Choose…": "Vyberte…",
     "Describe the problem": "Popište problém",
     "Photos (JPEG, PNG or WebP, up to 5)": "Fotografie (JPEG, PNG nebo WebP, nejvýše 5)",
+    "Add photos (JPEG, PNG or WebP, up to 5)": "Přidat fotografie (JPEG, PNG nebo WebP, nejvýše 5)",
     "Submit": "Odeslat",
     "err_items": "Vyberte alespoň jednu položku a počet nejvýše do objednaného množství.",
     "err_reason": "Vyberte důvod.",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
-from ticketry.domain.conversations.models import Message
+from ticketry.domain.conversations.models import Message, message_attachments
 from ticketry.domain.errors import ValidationFailed
 from ticketry.domain.events.services import event_record
+from ticketry.domain.files.models import StoredFile
 from ticketry.domain.refs import Ref, ref_get
 from ticketry.domain.tickets.models import HistoryItem, Ticket
 from ticketry.domain.types import utcnow
@@ -15,10 +17,53 @@ from ticketry.domain.types import utcnow
 MAX_MESSAGE_CHARS = 65_000
 
 
+async def _attachments_check(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    file_ids: list[int] | None,
+    errors: dict[str, list[str]],
+) -> list[int]:
+    """The account's files among ``file_ids`` (deduplicated, in order); an unknown id is an
+    ``attachments`` error."""
+    if not file_ids:
+        return []
+    found = set(
+        await session.scalars(
+            select(StoredFile.id).where(
+                StoredFile.id.in_(file_ids), StoredFile.account_id == account_id
+            )
+        )
+    )
+    missing = [f for f in file_ids if f not in found]
+    if missing:
+        errors["attachments"] = [f'Invalid pk "{missing[0]}" - object does not exist.']
+    return [f for f in dict.fromkeys(file_ids) if f in found]
+
+
+async def _attachments_link(session: AsyncSession, *, message: Message, files: list[int]) -> None:
+    if files:
+        await session.execute(
+            insert(message_attachments),
+            [
+                {"message_id": message.id, "file_id": f, "account_id": message.account_id}
+                for f in files
+            ],
+        )
+
+
 async def internal_note_create(
-    session: AsyncSession, *, account: Account, actor: User | None, ticket_ref: Ref, text: str
+    session: AsyncSession,
+    *,
+    account: Account,
+    actor: User | None,
+    ticket_ref: Ref,
+    text: str,
+    file_ids: list[int] | None = None,
 ) -> Message:
-    """An agents-only message in the ticket's conversation, also kept in its history."""
+    """An agents-only message in the ticket's conversation, also kept in its history.
+
+    ``file_ids``: the account's stored files to attach, as for ``message_create``."""
     errors: dict[str, list[str]] = {}
     ticket = await ref_get(session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True)
     if ticket is None:
@@ -27,6 +72,9 @@ async def internal_note_create(
         errors["text"] = ["This field may not be blank."]
     elif len(text) > MAX_MESSAGE_CHARS:
         errors["text"] = [f"Ensure this field has no more than {MAX_MESSAGE_CHARS} characters."]
+    files = await _attachments_check(
+        session, account_id=account.id, file_ids=file_ids, errors=errors
+    )
     if errors or ticket is None:
         raise ValidationFailed(errors)
     message = Message(
@@ -40,6 +88,7 @@ async def internal_note_create(
     ticket.updated_at = utcnow()
     ticket.version += 1
     await session.flush()
+    await _attachments_link(session, message=message, files=files)
     session.add(
         HistoryItem(
             account_id=account.id,
@@ -82,10 +131,6 @@ async def message_create(
     the customer makes a pending, solved or closed ticket *open* again. Internal notes
     change no status.
     """
-    from sqlalchemy import insert, select
-
-    from ticketry.domain.conversations.models import message_attachments
-    from ticketry.domain.files.models import StoredFile
     from ticketry.domain.tickets.services import ticket_set_status
 
     errors: dict[str, list[str]] = {}
@@ -101,19 +146,9 @@ async def message_create(
 
         if len(from_email) > 254 or not is_email(from_email):
             errors["from_email"] = ["Enter a valid email address."]
-    files: list[int] = []
-    if file_ids:
-        found = set(
-            await session.scalars(
-                select(StoredFile.id).where(
-                    StoredFile.id.in_(file_ids), StoredFile.account_id == account.id
-                )
-            )
-        )
-        missing = [f for f in file_ids if f not in found]
-        if missing:
-            errors["attachments"] = [f'Invalid pk "{missing[0]}" - object does not exist.']
-        files = [f for f in dict.fromkeys(file_ids) if f in found]
+    files = await _attachments_check(
+        session, account_id=account.id, file_ids=file_ids, errors=errors
+    )
     if errors or ticket is None:
         raise ValidationFailed(errors)
     message = Message(
@@ -127,11 +162,7 @@ async def message_create(
     )
     session.add(message)
     await session.flush()
-    if files:
-        await session.execute(
-            insert(message_attachments),
-            [{"message_id": message.id, "file_id": f, "account_id": account.id} for f in files],
-        )
+    await _attachments_link(session, message=message, files=files)
     if is_public and author_user is not None and ticket.status in ("new", "open"):
         await ticket_set_status(session, ticket=ticket, status="pending", actor=author_user)
     elif author_user is None and ticket.status in ("pending", "solved", "closed"):
@@ -157,8 +188,6 @@ async def message_delete(
     session: AsyncSession, *, account: Account, actor: User | None, message_id: int
 ) -> None:
     """Remove one message (and its attachment links) from a ticket's conversation."""
-    from sqlalchemy import select
-
     from ticketry.domain.errors import NotFound
 
     message = await session.scalar(

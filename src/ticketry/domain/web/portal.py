@@ -1,21 +1,24 @@
-"""The returns portal's writes: a customer's return filed from their order, and the link
-that brings them back to it. Ticket rules stay in the ticket and conversation services."""
+"""The returns portal's writes: a customer's return filed from their order, their answers,
+and the link that brings them back to it (with the files they may download through it).
+Ticket rules stay in the ticket and conversation services."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account
 from ticketry.domain.catalog.models import TicketType
-from ticketry.domain.conversations.models import Message
+from ticketry.domain.conversations.models import Message, message_attachments
 from ticketry.domain.conversations.services import message_create
 from ticketry.domain.errors import ValidationFailed
+from ticketry.domain.files.models import StoredFile
 from ticketry.domain.files.services import file_store
 from ticketry.domain.orders.lookup import order_find_for_customer, order_product_items
 from ticketry.domain.tickets.commands import CustomerData, ItemData, PriceData, TicketData
@@ -65,6 +68,59 @@ async def portal_ticket_for_key(
             Ticket.account_id == account_id,
         )
     )
+
+
+async def portal_file_get(
+    session: AsyncSession, *, account_id: int, ticket_id: int, public_id: uuid.UUID
+) -> StoredFile | None:
+    """A file the customer may download through their link: attached to a *public*
+    message of exactly this ticket. An internal note's file, another ticket's file or any
+    other file of the account is None, the same as one that does not exist."""
+    on_public_message = exists().where(
+        message_attachments.c.file_id == StoredFile.id,
+        message_attachments.c.account_id == account_id,
+        Message.id == message_attachments.c.message_id,
+        Message.account_id == account_id,
+        Message.ticket_id == ticket_id,
+        Message.is_public.is_(True),
+    )
+    return await session.scalar(
+        select(StoredFile).where(
+            StoredFile.public_id == public_id,
+            StoredFile.account_id == account_id,
+            on_public_message,
+        )
+    )
+
+
+async def _photos_store(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    photos: list[tuple[str | None, bytes]],
+    max_file_bytes: int,
+    errors: dict[str, list[str]],
+) -> list[int]:
+    """Store the customer's photos (rows join the caller's transaction); each rejected one
+    adds its index to ``errors["photos"]``."""
+    photo_ids: list[int] = []
+    for index, (filename, content) in enumerate(photos):
+        try:
+            stored = await file_store(
+                session,
+                account_id=account_id,
+                content=content,
+                filename=filename,
+                field="photos",
+                max_bytes=max_file_bytes,
+                allowed=PHOTO_TYPES,
+            )
+        except ValidationFailed:
+            errors.setdefault("photos", []).append(str(index))
+            continue
+        await session.flush()
+        photo_ids.append(stored.id)
+    return photo_ids
 
 
 @dataclass
@@ -131,23 +187,13 @@ async def portal_return_file(
         errors["description"] = ["required"]
     if len(request.photos) > MAX_PHOTOS:
         errors["photos"] = ["too_many"]
-    photo_ids: list[int] = []
-    for index, (filename, content) in enumerate(request.photos):
-        try:
-            stored = await file_store(
-                session,
-                account_id=account.id,
-                content=content,
-                filename=filename,
-                field="photos",
-                max_bytes=max_file_bytes,
-                allowed=PHOTO_TYPES,
-            )
-        except ValidationFailed:
-            errors.setdefault("photos", []).append(str(index))
-            continue
-        await session.flush()
-        photo_ids.append(stored.id)
+    photo_ids = await _photos_store(
+        session,
+        account_id=account.id,
+        photos=request.photos,
+        max_file_bytes=max_file_bytes,
+        errors=errors,
+    )
     if errors:
         await session.rollback()
         raise ValidationFailed(errors)
@@ -189,9 +235,35 @@ async def portal_return_file(
 
 
 async def portal_reply(
-    session: AsyncSession, *, account: Account, ticket: Ticket, body: str, file_ids: list[int]
+    session: AsyncSession,
+    *,
+    account: Account,
+    ticket: Ticket,
+    body: str,
+    photos: list[tuple[str | None, bytes]],
+    max_file_bytes: int,
 ) -> Message:
-    """The customer answers through their link: a public message from the requester."""
+    """The customer answers through their link: a public message from the requester, with
+    up to ``MAX_PHOTOS`` photos (the submit page's rules and error codes).
+
+    A blank message or too many photos is refused before any photo is stored; on any
+    error the caller rolls back, so no message and no file row is left."""
+    errors: dict[str, list[str]] = {}
+    if not body.strip():
+        errors["body"] = ["required"]
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = ["too_many"]
+    if errors:
+        raise ValidationFailed(errors)
+    photo_ids = await _photos_store(
+        session,
+        account_id=account.id,
+        photos=photos,
+        max_file_bytes=max_file_bytes,
+        errors=errors,
+    )
+    if errors:
+        raise ValidationFailed(errors)
     return await message_create(
         session,
         account=account,
@@ -199,5 +271,5 @@ async def portal_reply(
         body=body,
         author_contact_id=ticket.requester_id,
         from_email=ticket.customer_email,
-        file_ids=file_ids,
+        file_ids=photo_ids,
     )

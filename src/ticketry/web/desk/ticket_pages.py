@@ -9,13 +9,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import FormMultiDict
+from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.api.common.state import Runtime
 from ticketry.domain.catalog.models import TICKET_STATUSES
 from ticketry.domain.conversations.services import internal_note_create, message_create
 from ticketry.domain.errors import NotFound, ValidationFailed
+from ticketry.domain.files.services import file_store
 from ticketry.domain.files.storage import get_file_store
 from ticketry.domain.tickets.commands import ItemData, TicketData
 from ticketry.domain.tickets.items import ticket_item_add, ticket_item_remove, ticket_item_update
@@ -30,10 +33,16 @@ from ticketry.domain.web.desk_queries import (
     desk_ticket_page_data,
 )
 from ticketry.domain.web.sessions import DeskIdentity
+from ticketry.web.common import file_response
 from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.session_pages import PREFIX
 
 PAGE_SIZE = 25
+# What an agent may attach to a reply or note; the type is decided by the bytes.
+ATTACHMENT_TYPES = frozenset(
+    {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
+)
+MAX_ATTACHMENTS = 10
 
 
 def _int(raw: str | None) -> int | None:
@@ -117,8 +126,12 @@ async def _ticket_template(
     code: str,
     *,
     errors: dict[str, Any] | None = None,
+    failed: str = "",
+    values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
+    """The ticket's page; after a failed action, ``errors`` with ``failed`` naming the form
+    (``reply``, ``note``) and ``values`` holding what the agent typed into it."""
     data = await desk_ticket_page_data(db, account_id=identity.account.id, code=code)
     lookups = await desk_lookups(db, account_id=identity.account.id)
     return Template(
@@ -129,20 +142,54 @@ async def _ticket_template(
             t=data.view.ticket,
             lookups=lookups,
             errors=errors or {},
+            failed=failed,
+            values=values or {},
             priorities=TICKET_PRIORITIES,
+            attachment_types=",".join(sorted(ATTACHMENT_TYPES)),
+            max_attachments=MAX_ATTACHMENTS,
         ),
         status_code=status_code,
     )
 
 
+async def _mark_read_on_open(db: AsyncSession, identity: DeskIdentity, code: str) -> None:
+    """Opening an unread ticket marks it read through ``ticket_update``, so the history row
+    and the ``ticket.updated`` event are the ones the APIs write. A read ticket costs one
+    cheap query and writes nothing.
+
+    Two agents opening it at once may both see "unread" here, but ``ticket_update`` locks
+    the row and compares again: the second finds nothing to change and records no event.
+    That is why this reads two columns and not the ORM object: a ``Ticket`` already in the
+    session would be handed back by the locking load with its stale ``is_unread``. No
+    ``expected_version`` is passed on purpose: "read" is idempotent and commutes with any
+    other change, so a concurrent edit (which bumps ``version``) must not make it fail.
+    """
+    row = (
+        await db.execute(
+            select(Ticket.id, Ticket.is_unread).where(
+                Ticket.account_id == identity.account.id, Ticket.code == code
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound()
+    if row.is_unread:
+        await ticket_update(
+            db,
+            account=identity.account,
+            actor=identity.user,
+            ref=int(row.id),
+            data=TicketData(is_unread=False),
+        )
+
+
 @get(f"{PREFIX}/tickets/{{code:str}}")
 async def ticket_page(db: AsyncSession, identity: DeskIdentity, code: str) -> Template:
+    await _mark_read_on_open(db, identity, code)
     return await _ticket_template(db, identity, code)
 
 
 async def _ticket_id(db: AsyncSession, identity: DeskIdentity, code: str) -> int:
-    from sqlalchemy import select
-
     ticket_id = await db.scalar(
         select(Ticket.id).where(Ticket.account_id == identity.account.id, Ticket.code == code)
     )
@@ -156,15 +203,62 @@ def _back(code: str, anchor: str = "") -> Redirect:
 
 
 async def _failed(
-    db: AsyncSession, identity: DeskIdentity, code: str, exc: ValidationFailed
+    db: AsyncSession,
+    identity: DeskIdentity,
+    code: str,
+    exc: ValidationFailed,
+    *,
+    failed: str = "",
+    values: dict[str, str] | None = None,
 ) -> Template:
     await rollback_keeping(db, identity)
-    return await _ticket_template(db, identity, code, errors=exc.errors, status_code=400)
+    return await _ticket_template(
+        db, identity, code, errors=exc.errors, failed=failed, values=values, status_code=400
+    )
 
 
 def _text(form: FormMultiDict, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
+
+
+async def _attachments(
+    request: Request, db: AsyncSession, identity: DeskIdentity, form: FormMultiDict
+) -> list[int]:
+    """Store the form's ``files`` for the account and return their ids; the rows join the
+    transaction, so a failure after this (rolled back) leaves no row. Every bad file is
+    reported under ``files``, by name."""
+    uploads = [u for u in form.getall("files", []) if isinstance(u, UploadFile)]
+    files: list[tuple[str | None, bytes]] = []
+    for upload in uploads:
+        content = await upload.read()
+        name = (upload.filename or "").replace("\x00", "") or None
+        if name or content:  # an empty file input still sends a nameless, empty part
+            files.append((name, content))
+    if len(files) > MAX_ATTACHMENTS:
+        raise ValidationFailed.single("files", f"Attach at most {MAX_ATTACHMENTS} files.")
+    runtime: Runtime = request.app.state.runtime
+    stored: list[int] = []
+    errors: list[str] = []
+    for name, content in files:
+        try:
+            row = await file_store(
+                db,
+                account_id=identity.account.id,
+                content=content,
+                filename=name,
+                field="files",
+                max_bytes=runtime.settings.max_file_bytes,
+                allowed=ATTACHMENT_TYPES,
+            )
+        except ValidationFailed as exc:
+            errors.extend(f"{name or 'file'}: {m}" for m in exc.errors.get("files", []))
+            continue
+        await db.flush()
+        stored.append(row.id)
+    if errors:
+        raise ValidationFailed({"files": errors})
+    return stored
 
 
 @post(f"{PREFIX}/tickets/{{code:str}}/reply")
@@ -173,17 +267,19 @@ async def ticket_reply(
 ) -> Template | Redirect:
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
+    body = _text(form, "body")
     try:
         await message_create(
             db,
             account=identity.account,
             ticket_ref=ticket_id,
-            body=_text(form, "body"),
+            body=body,
             is_public=True,
             author_user=identity.user,
+            file_ids=await _attachments(request, db, identity, form),
         )
     except ValidationFailed as exc:
-        return await _failed(db, identity, code, exc)
+        return await _failed(db, identity, code, exc, failed="reply", values={"body": body})
     return _back(code, "#conversation")
 
 
@@ -193,16 +289,18 @@ async def ticket_note(
 ) -> Template | Redirect:
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
+    text = _text(form, "text")
     try:
         await internal_note_create(
             db,
             account=identity.account,
             actor=identity.user,
             ticket_ref=ticket_id,
-            text=_text(form, "text"),
+            text=text,
+            file_ids=await _attachments(request, db, identity, form),
         )
     except ValidationFailed as exc:
-        return await _failed(db, identity, code, exc)
+        return await _failed(db, identity, code, exc, failed="note", values={"text": text})
     return _back(code, "#conversation")
 
 
@@ -232,16 +330,23 @@ async def ticket_change(
 async def ticket_mark_read(
     request: Request, db: AsyncSession, identity: DeskIdentity, csrf_ok: bool, code: str
 ) -> Redirect:
-    """Mark the ticket read (or, with ``unread=1``, unread again): ``ticket_update``."""
+    """Mark the ticket read (or, with ``unread=1``, unread again): ``ticket_update``.
+
+    "Mark as unread" goes back to the list, not to the ticket: opening the ticket marks it
+    read (``_mark_read_on_open``), so coming back to it would undo the agent's choice at
+    once. The ticket stays unread until someone opens it again."""
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
+    unread = _text(form, "unread") == "1"
     await ticket_update(
         db,
         account=identity.account,
         actor=identity.user,
         ref=ticket_id,
-        data=TicketData(is_unread=_text(form, "unread") == "1"),
+        data=TicketData(is_unread=unread),
     )
+    if unread:
+        return Redirect(path=f"{PREFIX}/tickets/", status_code=303)
     return _back(code)
 
 
@@ -329,12 +434,7 @@ async def file_download(db: AsyncSession, identity: DeskIdentity, file: uuid.UUI
     if row is None:
         raise NotFound()
     content = await get_file_store().load(row.storage_key)
-    safe_name = row.filename.replace('"', "").replace("\r", "").replace("\n", "")
-    return Response(
-        content=content,
-        media_type=row.content_type,
-        headers={"Content-Disposition": f'inline; filename="{safe_name}"'},
-    )
+    return file_response(content=content, content_type=row.content_type, filename=row.filename)
 
 
 HANDLERS = [

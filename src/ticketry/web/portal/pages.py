@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,15 +16,19 @@ from ticketry.api.common.state import Runtime
 from ticketry.domain.accounts.models import Account
 from ticketry.domain.accounts.services import account_get
 from ticketry.domain.errors import NotFound, ValidationFailed
+from ticketry.domain.files.storage import get_file_store
 from ticketry.domain.orders.lookup import order_find_for_customer, order_product_items
 from ticketry.domain.web.desk_queries import ticket_conversation
 from ticketry.domain.web.portal import (
+    MAX_PHOTOS,
     ReturnRequest,
+    portal_file_get,
     portal_reply,
     portal_return_file,
     portal_ticket_for_key,
     portal_types,
 )
+from ticketry.web.common import file_response
 from ticketry.web.i18n import pick_language, translator
 from ticketry.web.portal.ratelimit import LookupLimiter
 
@@ -211,6 +216,8 @@ async def _ticket_page(
     key: str,
     *,
     errors: dict[str, Any] | None = None,
+    body: str = "",
+    lang: str | None = None,
 ) -> Template:
     ticket = await portal_ticket_for_key(db, account_id=account.id, raw=key)
     if ticket is None:
@@ -218,7 +225,7 @@ async def _ticket_page(
     conversation = await ticket_conversation(
         db, account_id=account.id, ticket_id=ticket.id, public_only=True
     )
-    lang = _lang(request, account)
+    lang = lang or _lang(request, account)
     return Template(
         template_name="portal/ticket.html",
         context=_context(
@@ -229,7 +236,10 @@ async def _ticket_page(
             conversation=conversation,
             submitted=request.query_params.get("submitted") == "1",
             link=f"{request.base_url}".rstrip("/") + f"{PREFIX}/{account.slug}/t/{quote(key)}",
+            files_base=f"{PREFIX}/{account.slug}/t/{quote(key)}/files",
+            max_photos=MAX_PHOTOS,
             errors=errors or {},
+            body=body,
         ),
         status_code=400 if errors else 200,
     )
@@ -251,17 +261,46 @@ async def portal_ticket_reply(
         raise NotFound()
     form = await request.form()
     lang = _lang(request, account, form)
+    runtime: Runtime = request.app.state.runtime
+    body = _text(form, "body")
     try:
         await portal_reply(
-            db, account=account, ticket=ticket, body=_text(form, "body"), file_ids=[]
+            db,
+            account=account,
+            ticket=ticket,
+            body=body,
+            photos=await _photos(form),
+            max_file_bytes=runtime.settings.max_file_bytes,
         )
     except ValidationFailed as exc:
         await db.rollback()
         await db.refresh(account)
-        return await _ticket_page(request, db, account, key, errors=exc.errors)
+        return await _ticket_page(
+            request, db, account, key, errors=exc.errors, body=body, lang=lang
+        )
     return Redirect(
         path=f"{PREFIX}/{account.slug}/t/{quote(key)}?lang={lang}#messages", status_code=303
     )
+
+
+@get(f"{PREFIX}/{{slug:str}}/t/{{key:str}}/files/{{file:str}}")
+async def portal_file(db: AsyncSession, slug: str, key: str, file: str) -> Response[bytes]:
+    """A file of a public message of the link's ticket; anything else is the same 404."""
+    account = await _account(db, slug)
+    ticket = await portal_ticket_for_key(db, account_id=account.id, raw=key)
+    try:
+        public_id = uuid.UUID(file)
+    except ValueError:
+        public_id = None
+    row = None
+    if ticket is not None and public_id is not None:
+        row = await portal_file_get(
+            db, account_id=account.id, ticket_id=ticket.id, public_id=public_id
+        )
+    if row is None:
+        raise NotFound()
+    content = await get_file_store().load(row.storage_key)
+    return file_response(content=content, content_type=row.content_type, filename=row.filename)
 
 
 HANDLERS = [
@@ -271,4 +310,5 @@ HANDLERS = [
     portal_submit,
     portal_ticket,
     portal_ticket_reply,
+    portal_file,
 ]
