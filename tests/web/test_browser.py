@@ -245,7 +245,16 @@ def test_agent_signs_in_finds_replies_notes_and_closes(
         page.get_by_role("heading", name=f"Ticket {server.ticket_code}", exact=False)
     ).to_be_visible()
 
+    # A rejected file comes back as a 400 page that htmx shows, typed text kept.
     page.get_by_label("Public reply to the customer").fill("We will send a new zipper today.")
+    page.get_by_label("Attach files to the reply").set_input_files(
+        {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"just text"}
+    )
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.locator("#reply-files-error")).to_contain_text("Unsupported file type")
+    expect(page.get_by_label("Public reply to the customer")).to_have_value(
+        "We will send a new zipper today."
+    )
     page.get_by_label("Attach files to the reply").set_input_files(str(label))
     page.get_by_role("button", name="Send reply").click()
     reply = page.locator(".msg.public").filter(has_text="We will send a new zipper today.")

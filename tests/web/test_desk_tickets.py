@@ -295,3 +295,55 @@ async def test_an_empty_file_input_is_no_attachment(
 async def test_unknown_file_is_404(client: httpx.AsyncClient, desk: Desk) -> None:
     await sign_in(client, desk)
     assert (await client.get(f"/desk/files/{uuid.uuid4()}")).status_code == 404
+
+
+async def test_viewer_reads_without_changing_anything(
+    client: httpx.AsyncClient, app: TicketryApp, desk: Desk
+) -> None:
+    from tests.web.conftest import PASSWORD
+    from ticketry.domain.accounts.models import Account
+    from ticketry.domain.accounts.passwords import password_hash
+    from ticketry.domain.accounts.services import user_get_or_create
+
+    assert app.runtime is not None
+    async with app.runtime.sessionmaker() as session:
+        account = await session.get(Account, desk.account_id)
+        assert account is not None
+        viewer, _ = await user_get_or_create(
+            session, account=account, email=f"viewer@{desk.slug}.test", role="viewer"
+        )
+        viewer.password_hash = password_hash(PASSWORD)
+        await session.commit()
+        viewer_desk = Desk(
+            slug=desk.slug, account_id=desk.account_id, email=viewer.email, user_id=viewer.id
+        )
+    code = await seed_ticket(app, desk.account_id)
+    ticket = await _ticket(app, desk, code)
+    assert ticket.is_unread
+    assert (await sign_in(client, viewer_desk)).status_code == 303
+
+    page = await client.get(f"/desk/tickets/{code}/")
+    assert page.status_code == 200
+    assert "Broken zip" in page.text
+    assert f'action="/desk/tickets/{code}/reply"' not in page.text
+    assert 'fieldset class="bare stack" disabled' in page.text
+    assert (await _ticket(app, desk, code)).is_unread  # viewing did not mark it read
+    assert await _updated_events(app, ticket.id) == []
+
+    csrf = hidden(page.text, "_csrf")
+    for action, data in (
+        ("reply", {"body": "hello"}),
+        ("note", {"text": "psst"}),
+        ("close", {}),
+        ("read", {"unread": "0"}),
+        ("update", {"priority": "high"}),
+    ):
+        r = await client.post(f"/desk/tickets/{code}/{action}", data={"_csrf": csrf, **data})
+        assert r.status_code == 403, (action, r.status_code)
+    async with app.runtime.sessionmaker() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(Message).where(Message.ticket_id == ticket.id)
+        )
+    assert count == 0
+    after = await _ticket(app, desk, code)
+    assert after.is_unread and after.closed_at is None and after.version == ticket.version

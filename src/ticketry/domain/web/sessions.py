@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.accounts.passwords import password_verify
+from ticketry.domain.accounts.rights import user_has_right
+from ticketry.domain.errors import Forbidden
 from ticketry.domain.types import utcnow
 from ticketry.domain.web.models import DeskSession
 
@@ -28,6 +30,14 @@ class DeskIdentity:
     session: DeskSession
     user: User
     account: Account
+
+    def can(self, right: str) -> bool:
+        return user_has_right(self.user, right)
+
+    def require(self, right: str) -> None:
+        """Forbidden unless the agent's role (or extra rights) include ``right``."""
+        if not self.can(right):
+            raise Forbidden()
 
 
 async def desk_user_authenticate(

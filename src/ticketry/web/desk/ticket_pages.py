@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.common.state import Runtime
+from ticketry.domain.accounts.rights import SETTINGS_MANAGE, TICKETS_EDIT
 from ticketry.domain.catalog.models import TICKET_STATUSES
 from ticketry.domain.conversations.services import internal_note_create, message_create
 from ticketry.domain.errors import NotFound, ValidationFailed
@@ -84,6 +85,8 @@ def base_context(identity: DeskIdentity, **extra: Any) -> dict[str, Any]:
         "account": identity.account,
         "lang": identity.account.language,
         "csrf": identity.session.csrf_token,
+        "can_edit": identity.can(TICKETS_EDIT),
+        "can_manage": identity.can(SETTINGS_MANAGE),
         **extra,
     }
 
@@ -173,7 +176,8 @@ async def _mark_read_on_open(db: AsyncSession, identity: DeskIdentity, code: str
     ).first()
     if row is None:
         raise NotFound()
-    if row.is_unread:
+    # Viewers read without changing anything, the unread marker included.
+    if row.is_unread and identity.can(TICKETS_EDIT):
         await ticket_update(
             db,
             account=identity.account,
@@ -265,6 +269,7 @@ async def _attachments(
 async def ticket_reply(
     request: Request, db: AsyncSession, identity: DeskIdentity, csrf_ok: bool, code: str
 ) -> Template | Redirect:
+    identity.require(TICKETS_EDIT)
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
     body = _text(form, "body")
@@ -287,6 +292,7 @@ async def ticket_reply(
 async def ticket_note(
     request: Request, db: AsyncSession, identity: DeskIdentity, csrf_ok: bool, code: str
 ) -> Template | Redirect:
+    identity.require(TICKETS_EDIT)
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
     text = _text(form, "text")
@@ -308,6 +314,7 @@ async def ticket_note(
 async def ticket_change(
     request: Request, db: AsyncSession, identity: DeskIdentity, csrf_ok: bool, code: str
 ) -> Template | Redirect:
+    identity.require(TICKETS_EDIT)
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
     data = TicketData(
@@ -335,6 +342,7 @@ async def ticket_mark_read(
     "Mark as unread" goes back to the list, not to the ticket: opening the ticket marks it
     read (``_mark_read_on_open``), so coming back to it would undo the agent's choice at
     once. The ticket stays unread until someone opens it again."""
+    identity.require(TICKETS_EDIT)
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
     unread = _text(form, "unread") == "1"
@@ -354,6 +362,7 @@ async def ticket_mark_read(
 async def ticket_close_action(
     db: AsyncSession, identity: DeskIdentity, csrf_ok: bool, code: str
 ) -> Redirect:
+    identity.require(TICKETS_EDIT)
     ticket_id = await _ticket_id(db, identity, code)
     await ticket_close(db, account=identity.account, actor=identity.user, ref=ticket_id)
     return _back(code)
@@ -383,6 +392,7 @@ def _item_data(form: FormMultiDict) -> ItemData:
 async def product_add(
     request: Request, db: AsyncSession, identity: DeskIdentity, csrf_ok: bool, code: str
 ) -> Template | Redirect:
+    identity.require(TICKETS_EDIT)
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
     try:
@@ -407,6 +417,7 @@ async def product_update(
     code: str,
     item: uuid.UUID,
 ) -> Template | Redirect:
+    identity.require(TICKETS_EDIT)
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
     try:
