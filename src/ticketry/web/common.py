@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from litestar import Response
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import ResponseHeader
 from litestar.static_files import create_static_files_router
@@ -33,29 +31,6 @@ SECURITY_HEADERS = [
     ResponseHeader(name="Referrer-Policy", value="same-origin"),
     ResponseHeader(name="X-Frame-Options", value="DENY"),
 ]
-
-
-def content_disposition(filename: str, kind: str = "inline") -> str:
-    """``Content-Disposition`` naming the file: a plain-ASCII ``filename`` for old clients
-    and the exact (UTF-8, percent-encoded) name in ``filename*`` (RFC 6266)."""
-    ascii_name = "".join(c for c in filename if 32 <= ord(c) < 127 and c not in '"\\')
-    return f"{kind}; filename=\"{ascii_name or 'file'}\"; filename*=UTF-8''" + quote(
-        filename, safe=""
-    )
-
-
-def file_response(*, content: bytes, content_type: str, filename: str) -> Response[bytes]:
-    """A stored file's bytes as the desk and the portal serve them: the type recognised
-    when it was stored, its name, never sniffed by the browser, kept out of shared caches."""
-    return Response(
-        content=content,
-        media_type=content_type,
-        headers={
-            "Content-Disposition": content_disposition(filename),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private",
-        },
-    )
 
 
 def _datetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

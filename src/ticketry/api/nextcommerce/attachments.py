@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.api.common.downloads import file_response
 from ticketry.api.nextcommerce import schemas as s
 from ticketry.api.nextcommerce.deps import Caller, check_id
 from ticketry.api.nextcommerce.serializers import files_base
@@ -115,21 +114,9 @@ async def tickets_attachments_download(
     )
     if row is None:
         raise NotFound()
-    try:
-        content = await get_file_store().load(row.storage_key)
-    except FileNotFoundError as exc:
-        raise NotFound() from exc
-    ascii_name = "".join(c for c in row.filename if 32 <= ord(c) < 127 and c not in '"\\')
-    disposition = f"attachment; filename=\"{ascii_name or 'file'}\"; filename*=UTF-8''" + quote(
-        row.filename, safe=""
-    )
-    return Response(
-        content,
-        media_type=row.content_type,
-        headers={
-            "Content-Disposition": disposition,
-            "X-Content-Type-Options": "nosniff",
-        },
+    content = await get_file_store().load(row.storage_key)
+    return file_response(
+        content=content, content_type=row.content_type, filename=row.filename, kind="attachment"
     )
 
 

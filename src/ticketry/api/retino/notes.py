@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.common.auth import Principal
+from ticketry.api.common.downloads import file_response
 from ticketry.api.retino import schemas as s
 from ticketry.api.retino.deps import read_body, runtime
 from ticketry.domain.accounts.rights import TICKETS_EDIT, TICKETS_VIEW
 from ticketry.domain.conversations.services import internal_note_create
 from ticketry.domain.errors import NotFound, ValidationFailed
-from ticketry.domain.files.models import StoredFile
 from ticketry.domain.refunds import services as refunds
 from ticketry.domain.refunds.models import CreditNote
 from ticketry.domain.tickets.models import Ticket
@@ -126,15 +126,12 @@ async def credit_note_file(
     stored, content = await refunds.file_get(
         db, account_id=principal.account.id, file_id=note.file_id
     )
-    return Response(
-        content,
-        media_type=stored.content_type,
-        headers={"Content-Disposition": f'attachment; filename="{_safe(stored)}"'},
+    return file_response(
+        content=content,
+        content_type=stored.content_type,
+        filename=stored.filename,
+        kind="attachment",
     )
-
-
-def _safe(stored: StoredFile) -> str:
-    return "".join(ch for ch in stored.filename if ch.isalnum() or ch in "._-") or "file"
 
 
 HANDLERS = [internal_note, credit_note_update, credit_note_retrieve, credit_note_file]

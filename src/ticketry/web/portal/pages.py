@@ -12,6 +12,7 @@ from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.api.common.downloads import file_response
 from ticketry.api.common.state import Runtime
 from ticketry.domain.accounts.models import Account
 from ticketry.domain.accounts.services import account_get
@@ -28,7 +29,6 @@ from ticketry.domain.web.portal import (
     portal_ticket_for_key,
     portal_types,
 )
-from ticketry.web.common import file_response
 from ticketry.web.i18n import pick_language, translator
 from ticketry.web.portal.ratelimit import LookupLimiter
 
