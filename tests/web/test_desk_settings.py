@@ -72,6 +72,9 @@ async def _agent(app: TicketryApp, desk: Desk) -> Desk:
         return Desk(slug=desk.slug, account_id=desk.account_id, email=email, user_id=user.id)
 
 
+CONFIRMED_DELETE = {"action": "delete", "confirm_delete": "1"}
+
+
 def _done(response: httpx.Response, kind: str, what: str) -> None:
     assert response.status_code == 303, response.text
     assert response.headers["location"] == f"/desk/settings/{kind}/?done={what}"
@@ -117,7 +120,7 @@ async def test_admin_creates_edits_and_deletes_a_state(
     }
 
     deleted = await client.post(
-        f"/desk/settings/states/{state.public_id}", data={"_csrf": csrf, "action": "delete"}
+        f"/desk/settings/states/{state.public_id}", data={"_csrf": csrf, **CONFIRMED_DELETE}
     )
     _done(deleted, "states", "deleted")
     assert state.id not in [s.id for s in await _rows(app, TicketState, desk.account_id)]
@@ -145,7 +148,7 @@ async def test_admin_creates_edits_and_deletes_a_type(
     api = await client.get("/api/v2/types", headers=await _api_headers(app, desk))
     assert {"en": "Repair"} in [row["name"] for row in api.json()["results"]]
     deleted = await client.post(
-        f"/desk/settings/types/{ticket_type.public_id}", data={"_csrf": csrf, "action": "delete"}
+        f"/desk/settings/types/{ticket_type.public_id}", data={"_csrf": csrf, **CONFIRMED_DELETE}
     )
     _done(deleted, "types", "deleted")
     assert ticket_type.id not in [t.id for t in await _rows(app, TicketType, desk.account_id)]
@@ -184,7 +187,7 @@ async def test_admin_creates_edits_and_deletes_a_tag(
     assert row["name"] == {"cs": "Křehké", "en": "Handle with care"}
     assert (row["fgcolor"], row["bgcolor"]) == ("#000000", "#ffee00")
     deleted = await client.post(
-        f"/desk/settings/tags/{tag.public_id}", data={"_csrf": csrf, "action": "delete"}
+        f"/desk/settings/tags/{tag.public_id}", data={"_csrf": csrf, **CONFIRMED_DELETE}
     )
     _done(deleted, "tags", "deleted")
     assert "fragile" not in [t.label for t in await _rows(app, Tag, desk.account_id)]
@@ -241,7 +244,7 @@ async def test_admin_creates_edits_and_deletes_a_custom_field(
     assert again.options[0]["id"] == large and again.is_required and again.position == 5
 
     deleted = await client.post(
-        f"/desk/settings/fields/{field.public_id}", data={"_csrf": csrf, "action": "delete"}
+        f"/desk/settings/fields/{field.public_id}", data={"_csrf": csrf, **CONFIRMED_DELETE}
     )
     _done(deleted, "fields", "deleted")
     assert "size" not in [f.key for f in await _rows(app, CustomField, desk.account_id)]
@@ -328,7 +331,7 @@ async def test_state_in_use_is_not_deleted(
     state = await _one(app, TicketState, desk.account_id, id=ticket.state_id)
     csrf = await _csrf(client, desk)
     response = await client.post(
-        f"/desk/settings/states/{state.public_id}", data={"_csrf": csrf, "action": "delete"}
+        f"/desk/settings/states/{state.public_id}", data={"_csrf": csrf, **CONFIRMED_DELETE}
     )
     assert response.status_code == 400
     assert "1 ticket is in this state: move them to another state first." in response.text
@@ -353,7 +356,7 @@ async def test_non_admin_reads_but_cannot_change(
     )
     assert created.status_code == 403
     deleted = await client.post(
-        f"/desk/settings/tags/{tag.public_id}", data={"_csrf": csrf, "action": "delete"}
+        f"/desk/settings/tags/{tag.public_id}", data={"_csrf": csrf, **CONFIRMED_DELETE}
     )
     assert deleted.status_code == 403
     labels = [t.label for t in await _rows(app, Tag, desk.account_id)]
@@ -367,10 +370,10 @@ async def test_another_accounts_rows_are_404(
     csrf = await _csrf(client, desk)
     for kind, model in MODELS.items():
         (theirs, *_) = await _rows(app, model, other.account_id)
-        for action in ("save", "delete"):
+        for action in ({"action": "save"}, {"action": "delete"}, CONFIRMED_DELETE):
             response = await client.post(
                 f"/desk/settings/{kind}/{theirs.public_id}",
-                data={"_csrf": csrf, "action": action, "name_en": "Hijacked", "status": "new"},
+                data={"_csrf": csrf, **action, "name_en": "Hijacked", "status": "new"},
             )
             assert response.status_code == 404, (kind, action)
         again = await _one(app, model, other.account_id, id=theirs.id)
@@ -394,3 +397,32 @@ async def test_changes_need_the_csrf_token(
             .where(Tag.account_id == desk.account_id, Tag.label == "forged")
         )
     assert count == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_delete_asks_first_and_needs_the_box_ticked(
+    client: httpx.AsyncClient, app: TicketryApp, desk: Desk, kind: str
+) -> None:
+    """The delete button sits in a closed disclosure with a warning, next to a box that must
+    be ticked: without it the server deletes nothing and says so (no JavaScript needed)."""
+    csrf = await _csrf(client, desk, kind)
+    row = (await _rows(app, MODELS[kind], desk.account_id))[-1]
+    fid = str(row.public_id)
+    page = await client.get(f"/desk/settings/{kind}/")
+    form = page.text.split(f'action="/desk/settings/{kind}/{fid}"')[1].split("</form>")[0]
+    disclosure = form.split("<details>")[1].split("</details>")[0]
+    assert "<summary>Delete…" in disclosure and "This cannot be undone." in disclosure
+    assert 'type="checkbox" name="confirm_delete"' in disclosure
+    assert 'name="action" value="delete"' in disclosure
+    assert 'value="delete"' not in form.split("<details>")[0]  # Save only, outside
+
+    response = await client.post(
+        f"/desk/settings/{kind}/{fid}", data={"_csrf": csrf, "action": "delete"}
+    )
+    assert response.status_code == 400
+    assert "Nothing was deleted." in response.text
+    assert f'id="err-{fid}-confirm_delete">Tick the box' in response.text
+    assert f'aria-invalid="true" aria-describedby="err-{fid}-confirm_delete"' in response.text
+    again = response.text.split(f'action="/desk/settings/{kind}/{fid}"')[1].split("</form>")[0]
+    assert "<details open>" in again  # the disclosure, open at the box
+    assert await _one(app, MODELS[kind], desk.account_id, id=row.id)

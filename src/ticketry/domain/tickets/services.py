@@ -9,13 +9,13 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
-from ticketry.domain.catalog.models import TicketState
+from ticketry.domain.catalog.models import TicketState, TicketType
 from ticketry.domain.conversations.contacts import contact_get_or_create
 from ticketry.domain.conversations.models import Contact
 from ticketry.domain.errors import ErrorCollector, NotFound
 from ticketry.domain.events.services import event_record
 from ticketry.domain.refs import Ref, missing_ref_message, ref_get_or_404
-from ticketry.domain.tickets.checks import ticket_data_check
+from ticketry.domain.tickets.checks import ResolvedRefs, ticket_data_check
 from ticketry.domain.tickets.codes import ticket_code_allocate
 from ticketry.domain.tickets.commands import TicketData
 from ticketry.domain.tickets.items import item_apply, item_check, item_new
@@ -52,10 +52,31 @@ async def _default_state(session: AsyncSession, account_id: int, status: str) ->
         .where(TicketState.account_id == account_id, TicketState.status == status)
         .order_by(TicketState.is_default.desc(), TicketState.position, TicketState.id)
         .limit(1)
+        .with_for_update(key_share=True)  # see _references_hold; one deleted meanwhile is skipped
     )
     if state is None:
         raise NotFound(f"The account has no state for status '{status}'.")
     return state
+
+
+async def _references_hold(session: AsyncSession, data: TicketData, resolved: ResolvedRefs) -> None:
+    """Lock the state and type the command names FOR KEY SHARE, the lock their foreign keys
+    take when the ticket is written, taken earlier: ticket writers do not wait for each
+    other, and an admin deleting one waits for this transaction and then counts the ticket.
+    One deleted meanwhile is a field error, as if it had never existed (not a foreign-key
+    failure at the insert). On SQLite, whose writers run one at a time, no lock is needed
+    (nor taken)."""
+    errors = ErrorCollector()
+    state_id = resolved.state.id if resolved.state is not None else None
+    for field, model, row_id, ref in (
+        ("state", TicketState, state_id, data.state),
+        ("type", TicketType, resolved.type_id, data.type),
+    ):
+        if row_id is not None and not await session.scalar(
+            select(model.id).where(model.id == row_id).with_for_update(key_share=True)
+        ):
+            errors.add(field, missing_ref_message(ref))  # type: ignore[arg-type]
+    errors.raise_if_any()
 
 
 def _apply_requester(ticket: Ticket, contact: Contact | None) -> None:
@@ -127,6 +148,7 @@ async def ticket_create(
         for item_id in data.item_ids:
             errors.add("products", missing_ref_message(item_id))
     errors.raise_if_any()
+    await _references_hold(session, data, resolved)
 
     if resolved.state is not None:
         state = resolved.state
@@ -238,6 +260,7 @@ async def ticket_update(
     if data.item_ids is not UNSET:
         drop_items = await _keep_items(session, ticket, data.item_ids, errors)
     errors.raise_if_any()
+    await _references_hold(session, data, resolved)
 
     changes: dict[str, list[Any]] = {}
 

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from ticketry.api.common.state import provide_session
 from ticketry.domain.errors import Forbidden, NotFound, StorageUnavailable
 from ticketry.web.common import SECURITY_HEADERS, static_router, template_config
-from ticketry.web.desk import session_pages, settings_pages, ticket_pages
+from ticketry.web.desk import reference_pages, session_pages, settings_pages, ticket_pages
 from ticketry.web.desk.auth import (
     CsrfRejected,
     SignInRequired,
@@ -69,6 +69,7 @@ def create_desk_app(max_body_bytes: int) -> Litestar:
             *session_pages.HANDLERS,
             *ticket_pages.HANDLERS,
             *settings_pages.HANDLERS,
+            *reference_pages.HANDLERS,
             static_router(f"{PREFIX}/static"),
         ],
         dependencies={
