@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.app import TicketryApp
@@ -19,7 +20,7 @@ from ticketry.domain.tickets.models import Ticket
 from ticketry.domain.tickets.services import ticket_create
 
 NAME = {"cs": "Jméno", "en": "Name"}
-# Long enough for the second transaction to reach the lock it waits for.
+# On SQLite: long enough for the second transaction to reach the write lock it waits for.
 BLOCK_SECONDS = 0.3
 
 
@@ -48,6 +49,25 @@ async def ticket_new(
     )
 
 
+async def _until_blocked(app: TicketryApp, task: asyncio.Future[object]) -> None:
+    """Wait until ``task`` waits for a lock (or has finished). PostgreSQL shows the wait in
+    ``pg_locks``, so a loaded machine only makes this take longer, never makes it wrong; on
+    SQLite the second transaction cannot finish while the first holds the write lock, so a
+    short pause lets it get there."""
+    assert app.runtime is not None
+    if app.runtime.settings.is_sqlite:
+        await asyncio.sleep(BLOCK_SECONDS)
+        return
+    for _ in range(400):  # up to ~20 s
+        if task.done():
+            return
+        async with app.runtime.engine.connect() as conn:
+            waiting = await conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+        if waiting:
+            return
+        await asyncio.sleep(0.05)
+
+
 async def second_during_first(
     app: TicketryApp,
     first: Callable[[AsyncSession], Awaitable[object]],
@@ -63,7 +83,7 @@ async def second_during_first(
     async with app.runtime.sessionmaker() as one, app.runtime.sessionmaker() as two:
         await first(one)
         task = asyncio.ensure_future(second(two))
-        await asyncio.sleep(BLOCK_SECONDS)
+        await _until_blocked(app, task)
         waited = not task.done()
         await one.commit()
         try:

@@ -8,11 +8,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.domain.catalog_helpers import NAME, account_new, fails, ticket_new
+from tests.domain.catalog_helpers import (
+    NAME,
+    account_new,
+    fails,
+    second_during_first,
+    ticket_new,
+)
+from ticketry.app import TicketryApp
 from ticketry.domain.catalog import tags
 from ticketry.domain.catalog.models import Tag
 from ticketry.domain.catalog.tags import tag_create, tag_delete, tag_update
-from ticketry.domain.errors import NotFound
+from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.tickets.models import ticket_tags
 
 
@@ -124,3 +131,19 @@ async def test_another_accounts_tags_are_not_found(db: AsyncSession) -> None:
         )
     with pytest.raises(NotFound):
         await tag_delete(db, account_id=mine.id, ref=ref)
+
+
+async def test_a_ticket_tagged_with_a_tag_being_deleted_is_a_field_error(
+    app: TicketryApp, db: AsyncSession
+) -> None:
+    account = await account_new(db)
+    doomed = await tag_create(db, account_id=account.id, name=NAME, label="doomed")
+    await db.commit()
+    waited, error = await second_during_first(
+        app,
+        lambda one: tag_delete(one, account_id=account.id, ref=doomed.public_id),
+        lambda two: ticket_new(two, account, tags=[doomed.public_id]),
+    )
+    assert waited
+    assert isinstance(error, ValidationFailed), error
+    assert list(error.errors) == ["tags"]

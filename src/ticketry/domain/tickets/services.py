@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
-from ticketry.domain.catalog.models import TicketState, TicketType
+from ticketry.domain.catalog.models import Tag, TicketState, TicketType
 from ticketry.domain.conversations.contacts import contact_get_or_create
 from ticketry.domain.conversations.models import Contact
 from ticketry.domain.errors import ErrorCollector, NotFound
@@ -60,7 +60,7 @@ async def _default_state(session: AsyncSession, account_id: int, status: str) ->
 
 
 async def _references_hold(session: AsyncSession, data: TicketData, resolved: ResolvedRefs) -> None:
-    """Lock the state and type the command names FOR KEY SHARE, the lock their foreign keys
+    """Lock the state, type and tags the command names FOR KEY SHARE, the lock their foreign keys
     take when the ticket is written, taken earlier: ticket writers do not wait for each
     other, and an admin deleting one waits for this transaction and then counts the ticket.
     One deleted meanwhile is a field error, as if it had never existed (not a foreign-key
@@ -76,6 +76,14 @@ async def _references_hold(session: AsyncSession, data: TicketData, resolved: Re
             select(model.id).where(model.id == row_id).with_for_update(key_share=True)
         ):
             errors.add(field, missing_ref_message(ref))  # type: ignore[arg-type]
+    if resolved.tag_ids:
+        held = set(
+            await session.scalars(
+                select(Tag.id).where(Tag.id.in_(resolved.tag_ids)).with_for_update(key_share=True)
+            )
+        )
+        if len(held) < len(set(resolved.tag_ids)):
+            errors.add("tags", "A tag was deleted meanwhile; reload the tags and try again.")
     errors.raise_if_any()
 
 
