@@ -271,3 +271,36 @@ def test_cli_create_and_list(app: TicketryApp, tenant: Tenant, monkeypatch) -> N
         assert result.exit_code != 0 and "not a valid choice" in result.output
     finally:
         reset_settings_cache()
+
+
+async def test_a_next_commerce_subscription_keeps_its_event_names(
+    hook_app: TicketryApp, hclient: httpx.AsyncClient, htenant: Tenant
+) -> None:
+    from ticketry.domain.accounts.services import account_get
+    from ticketry.domain.webhooks.services import subscription_create
+    from ticketry.worker.flavours import flavour_get
+
+    nextcommerce = flavour_get("nextcommerce")
+    assert hook_app.runtime is not None
+    async with hook_app.runtime.sessionmaker() as session:
+        account = await account_get(session, slug=htenant.slug)
+        sub = await subscription_create(
+            session,
+            account=account,
+            url="http://127.0.0.1:9/nc",
+            events=["ticket.created"],
+            secret=None,
+            flavour=nextcommerce.name,
+            allowed_events=nextcommerce.event_names,
+            allow_private=True,
+        )
+        sub_id = str(sub.public_id)
+    url = f"/api/v2/webhooks/{sub_id}"
+    # Next Commerce's names are valid for it; Retino-only names are not.
+    r = await hclient.patch(
+        url, json={"events": ["ticket.created", "ticket.updated"]}, headers=htenant.headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["events"] == ["ticket.created", "ticket.updated"]
+    r = await hclient.patch(url, json={"events": ["order.created"]}, headers=htenant.headers)
+    assert r.status_code == 400 and "events" in r.json()

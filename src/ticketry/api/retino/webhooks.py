@@ -22,6 +22,7 @@ from ticketry.domain.types import utcnow
 from ticketry.domain.webhooks import queries, services
 from ticketry.domain.webhooks.models import PENDING, SENDING, WebhookDelivery, WebhookSubscription
 from ticketry.domain.webhooks.queries import DeliveryView
+from ticketry.worker.flavours import flavour_get
 
 
 def webhook_out(sub: WebhookSubscription) -> w.WebhookOut:
@@ -149,7 +150,10 @@ async def _update(
     request: Request, db: AsyncSession, principal: Principal, webhook_id: uuid.UUID, partial: bool
 ) -> w.WebhookOut:
     principal.require(SETTINGS_MANAGE)
-    await queries.subscription_get(db, account_id=principal.account.id, ref=webhook_id)
+    current = await queries.subscription_get(db, account_id=principal.account.id, ref=webhook_id)
+    # A subscription keeps its own payload format (one made for Next Commerce through the CLI
+    # or the desk takes Next Commerce's event names), whichever API edits it.
+    allowed = flavour_get(current.flavour).event_names
     body: w.WebhookPatch | w.WebhookPut = await read_body(
         request, w.WebhookPatch if partial else w.WebhookPut, partial=partial
     )
@@ -161,7 +165,7 @@ async def _update(
         events=_opt(body.events),  # type: ignore[arg-type]
         secret=_opt(body.secret),  # type: ignore[arg-type]
         is_active=_opt(body.is_active),  # type: ignore[arg-type]
-        allowed_events=RETINO.event_names,
+        allowed_events=allowed,
         allow_private=_allow_private(request),
     )
     return webhook_out(sub)

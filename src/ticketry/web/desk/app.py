@@ -12,7 +12,14 @@ from litestar.response import Redirect, Template
 from ticketry.api.common.state import provide_session
 from ticketry.domain.errors import Forbidden, NotFound, StorageUnavailable
 from ticketry.web.common import SECURITY_HEADERS, static_router, template_config
-from ticketry.web.desk import reference_pages, session_pages, settings_pages, ticket_pages
+from ticketry.web.desk import (
+    oauth_pages,
+    reference_pages,
+    session_pages,
+    settings_pages,
+    ticket_pages,
+    webhook_pages,
+)
 from ticketry.web.desk.auth import (
     CsrfRejected,
     SignInRequired,
@@ -70,6 +77,8 @@ def create_desk_app(max_body_bytes: int) -> Litestar:
             *ticket_pages.HANDLERS,
             *settings_pages.HANDLERS,
             *reference_pages.HANDLERS,
+            *webhook_pages.HANDLERS,
+            *oauth_pages.HANDLERS,
             static_router(f"{PREFIX}/static"),
         ],
         dependencies={

@@ -59,11 +59,10 @@ from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.session_pages import PREFIX
 from ticketry.web.desk.settings_pages import require_admin
 from ticketry.web.desk.ticket_pages import base_context
+from ticketry.web.forms import CONFIRM_FIELD, CONFIRM_MESSAGE, form_text
 
 _DONE = ("created", "saved", "deleted")
 _OPTION_KEY = re.compile(r"^opt-(\d{1,3})-(?:(id)|(remove)|label-([a-z]{2,3}))$")
-_CONFIRM_FIELD = "confirm_delete"
-_CONFIRM_MESSAGE = "Tick the box to confirm that this is to be deleted."
 
 # A parsed form: the values as typed (to show again), the domain service's keyword
 # arguments, and the form's own problems (a position that is not a number).
@@ -74,20 +73,17 @@ _Service = Callable[..., Awaitable[object]]
 # ---- form parsing ---------------------------------------------------------------------------
 
 
-def _text(form: FormMultiDict, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
 def _names(form: FormMultiDict, prefix: str = "name_") -> dict[str, str]:
     """``name_cs``, ``name_en``…: one input per language, as the templates render them."""
-    return {k[len(prefix) :]: _text(form, k) for k in form if k.startswith(prefix) and k != prefix}
+    return {
+        k[len(prefix) :]: form_text(form, k) for k in form if k.startswith(prefix) and k != prefix
+    }
 
 
 def _with_position(form: FormMultiDict, values: dict[str, Any]) -> _Parsed:
     """``values`` plus the name and the position as typed; the service gets the position as
     a number (None when left empty)."""
-    values = {"name": _names(form), **values, "position": _text(form, "position")}
+    values = {"name": _names(form), **values, "position": form_text(form, "position")}
     problems: FieldErrors = {}
     position: int | None = None
     raw = values["position"].strip()
@@ -109,11 +105,11 @@ def _options(form: FormMultiDict) -> list[dict[str, Any]]:
             continue
         row = rows.setdefault(int(match[1]), {"id": "", "label": {}, "remove": False})
         if match[2]:
-            row["id"] = _text(form, key).strip()
+            row["id"] = form_text(form, key).strip()
         elif match[3]:
             row["remove"] = True
         else:
-            row["label"][match[4]] = _text(form, key)
+            row["label"][match[4]] = form_text(form, key)
     return [
         rows[n]
         for n in sorted(rows)
@@ -123,20 +119,20 @@ def _options(form: FormMultiDict) -> list[dict[str, Any]]:
 
 def _state_form(form: FormMultiDict) -> _Parsed:
     return _with_position(
-        form, {"status": _text(form, "status"), "is_default": "is_default" in form}
+        form, {"status": form_text(form, "status"), "is_default": "is_default" in form}
     )
 
 
 def _type_form(form: FormMultiDict) -> _Parsed:
-    return _with_position(form, {"kind": _text(form, "kind")})
+    return _with_position(form, {"kind": form_text(form, "kind")})
 
 
 def _tag_form(form: FormMultiDict) -> _Parsed:
     values = {
         "name": _names(form),
-        "label": _text(form, "label"),
-        "fgcolor": _text(form, "fgcolor").strip(),
-        "bgcolor": _text(form, "bgcolor").strip(),
+        "label": form_text(form, "label"),
+        "fgcolor": form_text(form, "fgcolor").strip(),
+        "bgcolor": form_text(form, "bgcolor").strip(),
     }
     return values, values, {}
 
@@ -146,9 +142,9 @@ def _field_form(form: FormMultiDict) -> _Parsed:
     values, args, problems = _with_position(
         form,
         {
-            "target": _text(form, "target"),
-            "key": _text(form, "key"),
-            "type": _text(form, "type"),
+            "target": form_text(form, "target"),
+            "key": form_text(form, "key"),
+            "type": form_text(form, "type"),
             "options": options,
             "is_required": "is_required" in form,
         },
@@ -264,14 +260,14 @@ async def _write(
             db, identity, problems, lambda: spec.create(db, account_id=aid, **args)
         )
         done = "created"
-    elif _text(form, "action") == "delete":
-        if _CONFIRM_FIELD in form:
+    elif form_text(form, "action") == "delete":
+        if CONFIRM_FIELD in form:
             errors = await _apply(
                 db, identity, {}, lambda: spec.delete(db, account_id=aid, ref=ref)
             )
         else:
             await ref_id_or_404(db, spec.model, account_id=aid, ref=ref)  # 404 comes first
-            errors = {_CONFIRM_FIELD: [_CONFIRM_MESSAGE]}
+            errors = {CONFIRM_FIELD: [CONFIRM_MESSAGE]}
         done = "deleted"
     else:
         values, args, problems = spec.parse(form)

@@ -1,31 +1,30 @@
-"""Settings: store IDs and API tokens (read + create), webhooks with their delivery log and
-OAuth apps (read). Reference data (states, types, tags, custom fields) has its own pages in
-``reference_pages``."""
+"""Settings: store IDs and API tokens (read + create). Reference data (states, types, tags,
+custom fields) has its own pages in ``reference_pages``; webhooks and OAuth apps theirs in
+``webhook_pages`` and ``oauth_pages``."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from litestar import Request, get, post
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.domain.accounts.rights import SETTINGS_MANAGE
 from ticketry.domain.accounts.services import token_issue
-from ticketry.domain.errors import Forbidden, NotFound, ValidationFailed
+from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.orders.services import store_create
-from ticketry.domain.pagination import PageRequest
 from ticketry.domain.web.sessions import DeskIdentity
-from ticketry.domain.web.settings_queries import api_tokens_all, oauth_apps_all, stores_all
+from ticketry.domain.web.settings_queries import api_tokens_all, stores_all
 from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.session_pages import PREFIX
 from ticketry.web.desk.ticket_pages import base_context
 
 
 def require_admin(identity: DeskIdentity) -> None:
-    """Changing the account's settings is for admins: anyone else gets ``Forbidden``."""
-    if identity.user.role != "admin":
-        raise Forbidden()
+    """Changing the account's settings needs the ``settings.manage`` right (admins, or an
+    agent given it): anyone else gets ``Forbidden``."""
+    identity.require(SETTINGS_MANAGE)
 
 
 async def _stores_page(db: AsyncSession, identity: DeskIdentity, **extra: Any) -> Template:
@@ -92,55 +91,9 @@ async def tokens_create(
     return await _tokens_page(db, identity, new_token=raw, new_token_user=target.email)
 
 
-@get(f"{PREFIX}/settings/webhooks")
-async def webhooks_page(db: AsyncSession, identity: DeskIdentity) -> Template:
-    from ticketry.domain.webhooks.queries import subscription_list_all
-
-    subs = await subscription_list_all(db, account_id=identity.account.id)
-    return Template(
-        template_name="desk/webhooks.html",
-        context=base_context(identity, subscriptions=subs, section="webhooks"),
-    )
-
-
-@get(f"{PREFIX}/settings/webhooks/{{sub:uuid}}")
-async def webhook_deliveries(
-    request: Request, db: AsyncSession, identity: DeskIdentity, sub: uuid.UUID
-) -> Template:
-    from ticketry.domain.webhooks.queries import delivery_list, subscription_get
-
-    subscription = await subscription_get(db, account_id=identity.account.id, ref=sub)
-    try:
-        number = max(1, int(request.query_params.get("page") or 1))
-    except ValueError:
-        number = 1
-    page = await delivery_list(
-        db,
-        account_id=identity.account.id,
-        subscription_ref=sub,
-        page=PageRequest(page=number, page_size=50),
-    )
-    return Template(
-        template_name="desk/webhook_deliveries.html",
-        context=base_context(identity, subscription=subscription, page=page, section="webhooks"),
-    )
-
-
-@get(f"{PREFIX}/settings/oauth")
-async def oauth_page(db: AsyncSession, identity: DeskIdentity) -> Template:
-    apps = await oauth_apps_all(db, account_id=identity.account.id)
-    return Template(
-        template_name="desk/oauth.html",
-        context=base_context(identity, apps=apps, section="oauth"),
-    )
-
-
 HANDLERS = [
     stores_page,
     stores_create,
     tokens_page,
     tokens_create,
-    webhooks_page,
-    webhook_deliveries,
-    oauth_page,
 ]

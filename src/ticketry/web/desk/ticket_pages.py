@@ -37,6 +37,7 @@ from ticketry.domain.web.desk_queries import (
 from ticketry.domain.web.sessions import DeskIdentity
 from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.session_pages import PREFIX
+from ticketry.web.forms import form_text
 
 PAGE_SIZE = 25
 # What an agent may attach to a reply or note; the type is decided by the bytes.
@@ -221,11 +222,6 @@ async def _failed(
     )
 
 
-def _text(form: FormMultiDict, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
 async def _attachments(
     request: Request, db: AsyncSession, identity: DeskIdentity, form: FormMultiDict
 ) -> list[int]:
@@ -272,7 +268,7 @@ async def ticket_reply(
     identity.require(TICKETS_EDIT)
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
-    body = _text(form, "body")
+    body = form_text(form, "body")
     try:
         await message_create(
             db,
@@ -295,7 +291,7 @@ async def ticket_note(
     identity.require(TICKETS_EDIT)
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
-    text = _text(form, "text")
+    text = form_text(form, "text")
     try:
         await internal_note_create(
             db,
@@ -318,11 +314,11 @@ async def ticket_change(
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
     data = TicketData(
-        state=_int(_text(form, "state")) or None,
-        type=_int(_text(form, "type")),
-        assignee=_int(_text(form, "assignee")),
+        state=_int(form_text(form, "state")) or None,
+        type=_int(form_text(form, "type")),
+        assignee=_int(form_text(form, "assignee")),
         tags=[t for t in (_int(str(v)) for v in form.getall("tags", [])) if t is not None],
-        priority=_text(form, "priority") or "medium",
+        priority=form_text(form, "priority") or "medium",
     )
     try:
         await ticket_update(
@@ -345,7 +341,7 @@ async def ticket_mark_read(
     identity.require(TICKETS_EDIT)
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
-    unread = _text(form, "unread") == "1"
+    unread = form_text(form, "unread") == "1"
     await ticket_update(
         db,
         account=identity.account,
@@ -380,9 +376,9 @@ def _item_data(form: FormMultiDict) -> ItemData:
     data = ItemData()
     for name in ("name", "product_id", "ean", "serial", "variant"):
         if name in form:
-            setattr(data, name, _text(form, name).strip())
+            setattr(data, name, form_text(form, name).strip())
     if "amount" in form:
-        amount = _decimal(_text(form, "amount"))
+        amount = _decimal(form_text(form, "amount"))
         if amount is not None:
             data.amount = amount
     return data
@@ -421,7 +417,7 @@ async def product_update(
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
     try:
-        if _text(form, "action") == "remove":
+        if form_text(form, "action") == "remove":
             await ticket_item_remove(
                 db, account=identity.account, actor=identity.user, ticket_ref=ticket_id, ref=item
             )

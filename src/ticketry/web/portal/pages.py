@@ -29,6 +29,7 @@ from ticketry.domain.web.portal import (
     portal_ticket_for_key,
     portal_types,
 )
+from ticketry.web.forms import form_text
 from ticketry.web.i18n import pick_language, translator
 from ticketry.web.portal.ratelimit import LookupLimiter
 
@@ -60,11 +61,6 @@ def _context(account: Account, lang: str, **extra: Any) -> dict[str, Any]:
         "q_lang": f"?lang={lang}",
         **extra,
     }
-
-
-def _text(form: FormMultiDict, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
 
 
 def _lookup_page(
@@ -127,7 +123,7 @@ async def portal_lookup(request: Request, db: AsyncSession, slug: str) -> Templa
     account = await _account(db, slug)
     form = await request.form()
     lang = _lang(request, account, form)
-    code, email = _text(form, "order").strip(), _text(form, "email").strip()
+    code, email = form_text(form, "order").strip(), form_text(form, "email").strip()
     values = {"order": code, "email": email}
     if not limiter.allow(_client(request), account.slug):
         return _lookup_page(account, lang, error="rate_limited", values=values)
@@ -143,7 +139,7 @@ def _quantities(form: FormMultiDict) -> dict[int, Decimal]:
     for key in form:
         if not key.startswith("qty-"):
             continue
-        raw = _text(form, key).strip().replace(",", ".")
+        raw = form_text(form, key).strip().replace(",", ".")
         try:
             item_id, qty = int(key[4:]), Decimal(raw) if raw else Decimal(0)
         except (ValueError, InvalidOperation):
@@ -168,9 +164,9 @@ async def portal_submit(request: Request, db: AsyncSession, slug: str) -> Templa
     account = await _account(db, slug)
     form = await request.form()
     lang = _lang(request, account, form)
-    code, email = _text(form, "order").strip(), _text(form, "email").strip()
+    code, email = form_text(form, "order").strip(), form_text(form, "email").strip()
     try:
-        type_id: int | None = int(_text(form, "reason"))
+        type_id: int | None = int(form_text(form, "reason"))
     except ValueError:
         type_id = None
     runtime: Runtime = request.app.state.runtime
@@ -179,7 +175,7 @@ async def portal_submit(request: Request, db: AsyncSession, slug: str) -> Templa
         email=email,
         quantities=_quantities(form),
         type_id=type_id,
-        description=_text(form, "description")[:10_000],
+        description=form_text(form, "description")[:10_000],
         photos=await _photos(form),
     )
     try:
@@ -262,7 +258,7 @@ async def portal_ticket_reply(
     form = await request.form()
     lang = _lang(request, account, form)
     runtime: Runtime = request.app.state.runtime
-    body = _text(form, "body")
+    body = form_text(form, "body")
     try:
         await portal_reply(
             db,
