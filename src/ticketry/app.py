@@ -102,6 +102,9 @@ class TicketryApp:
             except Exception:
                 log.exception("webhook worker did not stop cleanly")
             self._worker_task = None
+        from ticketry.domain.files.services import file_cleanups_wait
+
+        await file_cleanups_wait()
         if self.runtime is not None:
             from ticketry.api.common.bookkeeping import bookkeeping_dispose
             from ticketry.api.common.ratelimit import backend_close

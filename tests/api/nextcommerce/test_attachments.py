@@ -4,6 +4,7 @@ to the account's tokens only."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from tests.api.nextcommerce.helpers import BASE, NCClient, nc_client
@@ -98,3 +99,47 @@ async def test_store_outage_is_503_and_writes_nothing(
     assert r.headers["retry-after"] == "30"
     assert "try again" in r.json()["detail"]
     assert await stored_count() == before
+
+
+class RecordingStore:
+    """Delegates to a real store and remembers what was saved."""
+
+    def __init__(self, inner: FileStore) -> None:
+        self.inner = inner
+        self.saved: list[str] = []
+
+    async def save(self, key: str, content: bytes, content_type: str) -> None:
+        await self.inner.save(key, content, content_type)
+        self.saved.append(key)
+
+    async def load(self, key: str) -> bytes:
+        return await self.inner.load(key)
+
+    async def delete(self, key: str) -> None:
+        await self.inner.delete(key)
+
+
+async def test_a_refused_upload_leaves_no_bytes_behind(
+    nc: NCClient, app: TicketryApp, any_store: FileStore
+) -> None:
+    from ticketry.domain.errors import NotFound
+    from ticketry.domain.files.services import file_cleanups_wait
+
+    recording = RecordingStore(any_store)
+    with using_store(recording):
+        r = await nc.post(
+            "/tickets/attachments/",
+            files=[("files", ("ok.png", PNG, "image/png")), ("files", ("bad.png", b"<x>", "x"))],
+        )
+        assert r.status_code == 400 and "files" in r.json()
+        await file_cleanups_wait()
+    assert len(recording.saved) == 1  # the good file was stored before the bad one failed
+    with pytest.raises(NotFound):
+        await any_store.load(recording.saved[0])
+
+    # A committed upload keeps its bytes.
+    with using_store(recording):
+        r = await nc.post("/tickets/attachments/", files={"files": ("kept.png", PNG, "image/png")})
+        assert r.status_code == 200, r.text
+        await file_cleanups_wait()
+    assert await any_store.load(recording.saved[-1]) == PNG

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import uuid
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from ticketry.domain.errors import ValidationFailed
 from ticketry.domain.files.models import StoredFile
 from ticketry.domain.files.storage import get_file_store
+
+log = logging.getLogger("ticketry.files")
+
+# Keys stored during the session's current transaction, not yet committed.
+_PENDING = "ticketry.files.uncommitted"
+_cleanups: set[asyncio.Task[None]] = set()
 
 _SIGNATURES: list[tuple[bytes, str, str]] = [
     (b"%PDF-", "application/pdf", ".pdf"),
@@ -44,9 +54,10 @@ async def file_store(
 ) -> StoredFile:
     """Check and store ``content``; the row joins the caller's transaction.
 
-    The bytes are written before the row, so a committed row always has its content; a
-    transaction that later rolls back leaves an unreferenced object behind, never the
-    reverse."""
+    The bytes are written before the row, so a committed row always has its content; if the
+    transaction then rolls back (or the session closes without committing), the bytes are
+    deleted again in the background. Only a process that dies in between leaves an
+    unreferenced object behind, never a row without its bytes."""
     if not content:
         raise ValidationFailed.single(field, "The submitted file is empty.")
     if len(content) > max_bytes:
@@ -61,6 +72,7 @@ async def file_store(
     public_id = uuid.uuid4()
     key = f"{account_id}/{public_id}{ext}"
     await get_file_store().save(key, content, content_type)
+    session.info.setdefault(_PENDING, []).append(key)
     row = StoredFile(
         account_id=account_id,
         public_id=public_id,
@@ -72,3 +84,40 @@ async def file_store(
     )
     session.add(row)
     return row
+
+
+@event.listens_for(Session, "after_commit")
+def _stored_for_good(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _stored_in_vain(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint: the outer transaction decides
+    keys = session.info.pop(_PENDING, None)
+    if not keys:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        log.warning("not removing %d uncommitted file(s): no event loop", len(keys))
+        return
+    task = loop.create_task(_delete_quietly(list(keys)))
+    _cleanups.add(task)
+    task.add_done_callback(_cleanups.discard)
+
+
+async def _delete_quietly(keys: list[str]) -> None:
+    store = get_file_store()
+    for key in keys:
+        try:
+            await store.delete(key)
+        except Exception as exc:  # an orphan is harmless; the request has already answered
+            log.warning("could not remove uncommitted file %s: %s", key, exc)
+
+
+async def file_cleanups_wait() -> None:
+    """Wait for background removals of uncommitted files (for shutdown and tests)."""
+    while _cleanups:
+        await asyncio.gather(*list(_cleanups), return_exceptions=True)
