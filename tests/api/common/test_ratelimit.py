@@ -87,3 +87,68 @@ def test_rate_parsing() -> None:
     assert Rate.parse("off") is None and Rate.parse("0") is None
     with pytest.raises(ValueError):
         Rate.parse("5/fortnight")
+
+
+async def test_database_counter_is_claimed_in_blocks_and_never_overshoots(
+    app: TicketryApp,
+) -> None:
+    """100/hour is claimed 5 counts at a time: one process gives out exactly 100; two
+    processes sharing the counter give out no more than 100 and lose at most 4."""
+    import hashlib
+
+    from sqlalchemy import event, func, select
+
+    from ticketry.api.common.bookkeeping import bookkeeping_engine
+    from ticketry.api.common.ratelimit import DatabaseBackend
+    from ticketry.domain.requests.models import RateLimitCounter
+
+    assert DatabaseBackend.block_for(100) == 5
+    await _not_near_window_end(3600)
+    one = await started_app(app, rate_limit="100/hour")
+    two = await started_app(app, rate_limit="100/hour")
+    try:
+        tenant = await make_tenant(one)
+        shared = await make_tenant(one)
+        async with (
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=one), base_url="http://1") as c1,
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=two), base_url="http://2") as c2,
+        ):
+            assert one.runtime is not None
+            engine = bookkeeping_engine(one.runtime).sync_engine
+            upserts: list[str] = []
+
+            def seen(_c: object, _cur: object, statement: str, *_: object) -> None:
+                if "rate_limit_counters" in statement:
+                    upserts.append(statement)
+
+            event.listen(engine, "before_cursor_execute", seen)
+            try:
+                burst = await asyncio.gather(
+                    *[c1.get("/api/v2/states", headers=tenant.headers) for _ in range(130)]
+                )
+            finally:
+                event.remove(engine, "before_cursor_execute", seen)
+            assert len(upserts) == 130 // 5  # one write per block, not per request
+            ok = [r for r in burst if r.status_code == 200]
+            assert len(ok) == 100 and len(burst) - len(ok) == 30
+            remaining = sorted(int(r.headers["x-ratelimit-remaining"]) for r in ok)
+            assert remaining == list(range(100))
+
+            mixed = await asyncio.gather(
+                *[
+                    (c1 if n % 2 else c2).get("/api/v2/states", headers=shared.headers)
+                    for n in range(130)
+                ]
+            )
+            allowed = sum(r.status_code == 200 for r in mixed)
+            assert 96 <= allowed <= 100
+        assert one.runtime is not None
+        key = "retino:t:" + hashlib.sha256(tenant.token.encode()).hexdigest()[:40]
+        async with one.runtime.sessionmaker() as session:
+            counted = await session.scalar(
+                select(func.sum(RateLimitCounter.count)).where(RateLimitCounter.key == key)
+            )
+        assert counted == 130
+    finally:
+        await one.shutdown()
+        await two.shutdown()

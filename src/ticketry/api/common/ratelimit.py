@@ -2,7 +2,7 @@
 
 A fixed window per caller: the caller is its API token (hashed; the raw token is never
 stored) or, without a token, its address. The counter lives in the database
-(``rate_limit_counters``, one atomic upsert per request) or in Redis when
+(``rate_limit_counters``, claimed in blocks: see ``DatabaseBackend``) or in Redis when
 ``TICKETRY_REDIS_URL`` is set. Every response carries ``X-RateLimit-Limit``,
 ``X-RateLimit-Remaining`` and ``X-RateLimit-Reset`` (Unix time the window ends); an excess
 request gets 429 with ``Retry-After``. If the counter store fails, requests pass (a
@@ -16,6 +16,7 @@ Each face wires it with its own limit and error body::
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import math
@@ -80,19 +81,80 @@ def drf_throttled(wait: int) -> bytes:
 
 
 class Backend:
-    async def hit(self, key: str, window_start: int, period: int) -> int:
+    async def hit(self, key: str, window_start: int, period: int, limit: int) -> int:
+        """Count one request of ``key`` in the window; the count so far, this one included."""
         raise NotImplementedError
 
     async def close(self) -> None:
         return None
 
 
+@dataclass
+class _Block:
+    window_start: int
+    next_count: int  # the count the next request of this process gets
+    end: int  # the last count of the block
+
+
 class DatabaseBackend(Backend):
+    """Counters in the database, claimed in blocks: a process adds ``block`` to the shared
+    counter at once and hands the counts out from memory, so a busy token costs one write
+    per block instead of one per request. Every count is still given out once across all
+    processes, so nobody gets more than the limit; the price is that counts a process claimed
+    but did not use by the window's end are lost, so with several processes a caller may be
+    refused up to (block - 1) x (processes - 1) requests early. Blocks are 1/20 of the limit
+    (at most 50): 600/minute claims 30 at a time; small limits (4/second) stay exact."""
+
+    MAX_BLOCK = 50
+
     def __init__(self, runtime: Runtime) -> None:
         self.engine = bookkeeping_engine(runtime)
+        self._blocks: dict[str, _Block] = {}
+        self._claiming: dict[str, asyncio.Lock] = {}
 
-    async def hit(self, key: str, window_start: int, period: int) -> int:
-        return await rate_limit_hit(self.engine, key=key, window_start=window_start, period=period)
+    @classmethod
+    def block_for(cls, limit: int) -> int:
+        return max(1, min(limit // 20, cls.MAX_BLOCK))
+
+    def _take(self, key: str, window_start: int) -> int | None:
+        block = self._blocks.get(key)
+        if block is None or block.window_start != window_start or block.next_count > block.end:
+            return None
+        block.next_count += 1
+        return block.next_count - 1
+
+    async def hit(self, key: str, window_start: int, period: int, limit: int) -> int:
+        size = self.block_for(limit)
+        if size == 1:
+            return await rate_limit_hit(
+                self.engine, key=key, window_start=window_start, period=period
+            )
+        taken = self._take(key, window_start)
+        if taken is not None:
+            return taken
+        # One claim at a time per caller: a burst waits for it instead of claiming a block
+        # each (which would waste most of them and refuse the caller early).
+        lock = self._claiming.setdefault(key, asyncio.Lock())
+        async with lock:
+            taken = self._take(key, window_start)
+            if taken is not None:
+                return taken
+            end = await rate_limit_hit(
+                self.engine, key=key, window_start=window_start, period=period, amount=size
+            )
+            self._forget_old(window_start)
+            self._blocks[key] = _Block(
+                window_start=window_start, next_count=end - size + 2, end=end
+            )
+            return end - size + 1
+
+    def _forget_old(self, window_start: int) -> None:
+        if len(self._blocks) > 10_000:
+            for key in [k for k, b in self._blocks.items() if b.window_start < window_start]:
+                del self._blocks[key]
+                lock = self._claiming.get(key)
+                if lock is not None and not lock.locked():
+                    del self._claiming[key]
 
 
 class RedisBackend(Backend):
@@ -101,7 +163,7 @@ class RedisBackend(Backend):
 
         self.client = redis.from_url(url)
 
-    async def hit(self, key: str, window_start: int, period: int) -> int:
+    async def hit(self, key: str, window_start: int, period: int, limit: int) -> int:
         name = f"ticketry:rl:{key}:{window_start}"
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.incr(name)
@@ -168,7 +230,7 @@ class RateLimit(ASGIMiddleware):
         reset = window_start + rate.period
         try:
             count = await backend_for(runtime).hit(
-                f"{self.face}:{caller_key(scope)}", window_start, rate.period
+                f"{self.face}:{caller_key(scope)}", window_start, rate.period, rate.limit
             )
         except Exception:
             log.exception("rate limit store failed; letting the request through")

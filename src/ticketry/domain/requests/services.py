@@ -23,14 +23,16 @@ def _insert(engine: AsyncEngine, table: Any) -> Any:
     return sqlite.insert(table)
 
 
-async def rate_limit_hit(engine: AsyncEngine, *, key: str, window_start: int, period: int) -> int:
-    """Count one request of ``key`` in the window; the count so far, this one included."""
+async def rate_limit_hit(
+    engine: AsyncEngine, *, key: str, window_start: int, period: int, amount: int = 1
+) -> int:
+    """Count ``amount`` requests of ``key`` in the window; the count so far, these included."""
     stmt = _insert(engine, RateLimitCounter).values(
-        key=key, window_start=window_start, count=1, expires_at=window_start + period
+        key=key, window_start=window_start, count=amount, expires_at=window_start + period
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=["key", "window_start"],
-        set_={"count": RateLimitCounter.__table__.c.count + 1},
+        set_={"count": RateLimitCounter.__table__.c.count + amount},
     ).returning(RateLimitCounter.count)
     async with engine.begin() as conn:
         return int((await conn.execute(stmt)).scalar_one())
