@@ -93,6 +93,17 @@ async def test_token_renew_replaces_the_token(cli_env: dict[str, str]) -> None:
     assert await _status(cli_env, new_token) == 200
 
 
+async def test_token_revoke_stops_the_token(cli_env: dict[str, str]) -> None:
+    token = run(cli_env, "token", "create", "--account", "cli-r", "--email", "r@example.com")
+    raw = token.stdout.strip()
+    assert await _status(cli_env, raw) == 200
+    revoked = run(cli_env, "token", "revoke", "--account", "cli-r", "--email", "R@example.com")
+    assert "token revoked" in revoked.stderr
+    assert await _status(cli_env, raw) == 401
+    again = run(cli_env, "token", "revoke", "--account", "cli-r", "--email", "r@example.com")
+    assert "the user had no token" in again.stderr
+
+
 def test_token_renew_of_unknown_user_fails(cli_env: dict[str, str]) -> None:
     result = subprocess.run(
         [str(CLI), "token", "renew", "--account", "nobody-here", "--email", "x@example.com"],

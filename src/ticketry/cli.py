@@ -115,24 +115,48 @@ def token_create(slug: str, email: str, role: str) -> None:
 @click.option("--email", required=True)
 def token_renew(slug: str, email: str) -> None:
     """Replace the user's token; the old one stops working at once."""
-    from sqlalchemy import select
-
-    from ticketry.domain.accounts.models import User
-    from ticketry.domain.accounts.services import account_get, token_issue
-    from ticketry.domain.errors import NotFound
+    from ticketry.domain.accounts.services import token_issue
 
     async def run(session: AsyncSession) -> str:
-        account = await account_get(session, slug=slug)
-        user = await session.scalar(
-            select(User).where(User.account_id == account.id, User.email == email.strip().lower())
-        )
-        if user is None:
-            raise NotFound(f"No user {email} in account {slug}.")
+        user = await _user_of(session, slug, email)
         raw = await token_issue(session, user=user)
         await session.commit()
         return raw
 
     click.echo(_run_in_session(run))
+
+
+@token.command("revoke")
+@click.option("--account", "slug", required=True)
+@click.option("--email", required=True)
+def token_revoke_cmd(slug: str, email: str) -> None:
+    """Take the user's token away (e.g. a leaked one); it stops working at once."""
+    from ticketry.domain.accounts.services import token_revoke
+
+    async def run(session: AsyncSession) -> bool:
+        user = await _user_of(session, slug, email)
+        had = await token_revoke(session, user=user)
+        await session.commit()
+        return had
+
+    had = _run_in_session(run)
+    click.echo("token revoked" if had else "the user had no token", err=True)
+
+
+async def _user_of(session: AsyncSession, slug: str, email: str) -> Any:
+    from sqlalchemy import select
+
+    from ticketry.domain.accounts.models import User
+    from ticketry.domain.accounts.services import account_get
+    from ticketry.domain.errors import NotFound
+
+    account = await account_get(session, slug=slug)
+    user = await session.scalar(
+        select(User).where(User.account_id == account.id, User.email == email.strip().lower())
+    )
+    if user is None:
+        raise NotFound(f"No user {email} in account {slug}.")
+    return user
 
 
 @main.group()

@@ -248,6 +248,12 @@ async def test_settings_stores_and_tokens(
     assert raw
     api = await client.get("/api/v2/tickets", headers={"Authorization": f"Token {raw.group(1)}"})
     assert api.status_code == 200
+    revoked = await client.post(
+        "/desk/settings/tokens", data={"_csrf": hidden(tokens.text, "_csrf"), "action": "revoke"}
+    )
+    assert revoked.status_code == 200 and "no longer works" in revoked.text
+    api = await client.get("/api/v2/tickets", headers={"Authorization": f"Token {raw.group(1)}"})
+    assert api.status_code == 401
     for path in ("/desk/settings/", "/desk/settings/webhooks/", "/desk/settings/oauth/"):
         assert (await client.get(path)).status_code == 200
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, ApiToken, User
@@ -90,6 +90,13 @@ async def token_issue(session: AsyncSession, *, user: User) -> str:
         existing.last_used_at = None
     await session.flush()
     return raw
+
+
+async def token_revoke(session: AsyncSession, *, user: User) -> bool:
+    """Take the user's token away (a leaked token stops working at once). Whether there was
+    one. No commit."""
+    result = await session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def token_authenticate(session: AsyncSession, raw: str) -> tuple[User, Account] | None:

@@ -11,7 +11,7 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.rights import SETTINGS_MANAGE
-from ticketry.domain.accounts.services import token_issue
+from ticketry.domain.accounts.services import token_issue, token_revoke
 from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.orders.services import store_create
 from ticketry.domain.web.sessions import DeskIdentity
@@ -75,7 +75,8 @@ async def tokens_page(db: AsyncSession, identity: DeskIdentity) -> Template:
 async def tokens_create(
     request: Request, db: AsyncSession, identity: DeskIdentity, csrf_ok: bool
 ) -> Template:
-    """Issue a token (replacing any earlier one) for oneself, or, as an admin, for an agent."""
+    """Issue a token (replacing any earlier one) or, with ``action=revoke``, take it away:
+    for oneself, or, with ``settings.manage``, for any agent of the account."""
     form = await request.form()
     user_id = str(form.get("user") or "")
     target = identity.user
@@ -86,6 +87,10 @@ async def tokens_create(
         if found is None:
             raise NotFound()
         target = found
+    if form.get("action") == "revoke":
+        await token_revoke(db, user=target)
+        await db.commit()
+        return await _tokens_page(db, identity, revoked=target.email)
     raw = await token_issue(db, user=target)
     await db.commit()
     return await _tokens_page(db, identity, new_token=raw, new_token_user=target.email)
