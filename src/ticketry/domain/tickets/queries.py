@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from ticketry.domain.accounts.models import User
 from ticketry.domain.catalog.models import Tag, TicketState, TicketType
@@ -175,6 +176,36 @@ def _apply_field_filters(stmt: Select[Any], flt: TicketFilter) -> Select[Any]:
     return stmt
 
 
+def _related_statements() -> dict[str, Select[Any]]:
+    """The four selects of ``ticket_views``, built once: a page's ids and account go in as
+    bound parameters (``ids`` expanding), so a request only binds values instead of
+    building SQL expression trees again."""
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    account: BindParameter[Any] = bindparam("account_id")
+    bound_item = aliased(OrderItem)
+    return {
+        "products": select(
+            TicketItem.__table__, bound_item.public_id.label("bound_order_item_public_id")
+        )
+        .outerjoin(bound_item, bound_item.id == TicketItem.bound_order_item_id)
+        .where(TicketItem.ticket_id.in_(ids), TicketItem.account_id == account)
+        .order_by(TicketItem.ticket_id, TicketItem.position, TicketItem.id),
+        "tags": select(ticket_tags.c.ticket_id, Tag.public_id)
+        .join(Tag, Tag.id == ticket_tags.c.tag_id)
+        .where(ticket_tags.c.ticket_id.in_(ids), ticket_tags.c.account_id == account)
+        .order_by(ticket_tags.c.ticket_id, Tag.id),
+        "shipments": select(Shipment.__table__)
+        .where(Shipment.ticket_id.in_(ids), Shipment.account_id == account)
+        .order_by(Shipment.ticket_id, Shipment.id),
+        "orders": select(
+            Order.id, Order.public_id, Order.code, Order.remote_id, Order.order_date, Order.currency
+        ).where(Order.id.in_(ids), Order.account_id == account),
+    }
+
+
+_RELATED: dict[str, Select[Any]] = {}
+
+
 async def ticket_views(
     session: AsyncSession, account_id: int, rows: list[RowMapping]
 ) -> list[TicketView]:
@@ -182,45 +213,26 @@ async def ticket_views(
     views = [TicketView(ticket=row) for row in rows]
     if not views:
         return views
+    if not _RELATED:
+        _RELATED.update(_related_statements())
     # Plain Core selects: executing them on the connection skips the ORM's result layer.
     conn = await session.connection()
     ids = [v.ticket["id"] for v in views]
     by_id = {v.ticket["id"]: v for v in views}
-    bound_item = aliased(OrderItem)
-    products = await conn.execute(
-        select(TicketItem.__table__, bound_item.public_id.label("bound_order_item_public_id"))
-        .outerjoin(bound_item, bound_item.id == TicketItem.bound_order_item_id)
-        .where(TicketItem.ticket_id.in_(ids), TicketItem.account_id == account_id)
-        .order_by(TicketItem.ticket_id, TicketItem.position, TicketItem.id)
-    )
+    params = {"ids": ids, "account_id": account_id}
+    products = await conn.execute(_RELATED["products"], params)
     for prow in products.mappings():
         by_id[prow["ticket_id"]].products.append(prow)
-    tags = await conn.execute(
-        select(ticket_tags.c.ticket_id, Tag.public_id)
-        .join(Tag, Tag.id == ticket_tags.c.tag_id)
-        .where(ticket_tags.c.ticket_id.in_(ids), ticket_tags.c.account_id == account_id)
-        .order_by(ticket_tags.c.ticket_id, Tag.id)
-    )
+    tags = await conn.execute(_RELATED["tags"], params)
     for ticket_id, tag_public_id in tags:
         by_id[ticket_id].tags.append(tag_public_id)
-    shipments = await conn.execute(
-        select(Shipment.__table__)
-        .where(Shipment.ticket_id.in_(ids), Shipment.account_id == account_id)
-        .order_by(Shipment.ticket_id, Shipment.id)
-    )
+    shipments = await conn.execute(_RELATED["shipments"], params)
     for srow in shipments.mappings():
         by_id[srow["ticket_id"]].shipments.append(srow)
-    order_ids = {v.ticket["bound_order_id"] for v in views if v.ticket["bound_order_id"]}
+    order_ids = sorted({v.ticket["bound_order_id"] for v in views if v.ticket["bound_order_id"]})
     if order_ids:
         orders = await conn.execute(
-            select(
-                Order.id,
-                Order.public_id,
-                Order.code,
-                Order.remote_id,
-                Order.order_date,
-                Order.currency,
-            ).where(Order.id.in_(order_ids), Order.account_id == account_id)
+            _RELATED["orders"], {"ids": order_ids, "account_id": account_id}
         )
         order_map: dict[int, RowMapping] = {o["id"]: o for o in orders.mappings()}
         for view in views:
