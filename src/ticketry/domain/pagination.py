@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.errors import NotFound
@@ -60,3 +60,18 @@ async def paginate_rows(
     page_stmt = stmt.limit(request.page_size).offset(offset)
     rows = (await (session.execute(page_stmt) if orm else conn.execute(page_stmt))).all()
     return Page(items=list(rows), count=count, page=request.page, page_size=request.page_size)
+
+
+def keyset_beyond(
+    column: Any, id_column: Any, value: Any, ident: int, *, smaller: bool
+) -> ColumnElement[bool]:
+    """Rows past the cursor ``(value, ident)`` in ``(column, id)`` order: smaller ones when
+    ``smaller`` (a descending walk), larger ones otherwise.
+
+    The plain ``column < value OR (column = value AND id < ident)`` is right but no index
+    range: SQLite then walks the index from the start up to the cursor, so a page's cost grew
+    with its depth (~110 ms in the middle of a million tickets, ~210 ms at the end). The
+    redundant ``column <= value`` gives both databases the range to start from."""
+    if smaller:
+        return and_(column <= value, or_(column < value, and_(column == value, id_column < ident)))
+    return and_(column >= value, or_(column > value, and_(column == value, id_column > ident)))

@@ -17,9 +17,10 @@ from ticketry.domain.accounts.models import User
 from ticketry.domain.catalog.models import Tag, TicketState, TicketType
 from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.orders.models import Order, OrderItem
-from ticketry.domain.pagination import Page, PageRequest, paginate_rows
+from ticketry.domain.pagination import Page, PageRequest, keyset_beyond, paginate_rows
 from ticketry.domain.refs import Ref, ref_clause, ref_id_or_404
 from ticketry.domain.search import like_pattern, search_terms
+from ticketry.domain.sql_hints import likely
 from ticketry.domain.tickets.models import Shipment, Ticket, TicketItem, ticket_tags
 from ticketry.domain.tickets.search_sql import ticket_text_contains
 
@@ -119,7 +120,8 @@ def _apply_filter(stmt: Select[Any], flt: TicketFilter) -> Select[Any]:
     if flt.is_closed is True:
         stmt = stmt.where(Ticket.closed_at.is_not(None))
     elif flt.is_closed is False:
-        stmt = stmt.where(Ticket.closed_at.is_(None))
+        # Most of an account's tickets may be open: see sql_hints.
+        stmt = stmt.where(likely(Ticket.closed_at.is_(None)))
     if flt.search:
         terms = search_terms(flt.search)
         for term in terms:
@@ -348,13 +350,13 @@ async def ticket_list_keyset(
     if before is not None:
         at, ticket_id = before
         stmt = stmt.where(
-            or_(Ticket.created_at > at, and_(Ticket.created_at == at, Ticket.id > ticket_id))
+            keyset_beyond(Ticket.created_at, Ticket.id, at, ticket_id, smaller=False)
         ).order_by(Ticket.created_at.asc(), Ticket.id.asc())
     else:
         if after is not None:
             at, ticket_id = after
             stmt = stmt.where(
-                or_(Ticket.created_at < at, and_(Ticket.created_at == at, Ticket.id < ticket_id))
+                keyset_beyond(Ticket.created_at, Ticket.id, at, ticket_id, smaller=True)
             )
         stmt = stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc())
     rows = list((await session.execute(stmt.limit(limit + 1))).mappings())

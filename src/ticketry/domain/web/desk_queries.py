@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ from ticketry.domain.conversations.models import Contact, Message, message_attac
 from ticketry.domain.errors import NotFound
 from ticketry.domain.files.models import StoredFile
 from ticketry.domain.orders.lookup import OrderDetail, order_detail
+from ticketry.domain.pagination import keyset_beyond
 from ticketry.domain.tickets.models import HistoryItem, Ticket
 from ticketry.domain.tickets.queries import (
     TicketFilter,
@@ -117,10 +118,7 @@ async def desk_ticket_page(
         value = key[0]
         # Rows "later in the sort" are smaller when descending; backwards flips that.
         smaller = descending != backwards
-        if smaller:
-            stmt = stmt.where(or_(column < value, and_(column == value, Ticket.id < key[1])))
-        else:
-            stmt = stmt.where(or_(column > value, and_(column == value, Ticket.id > key[1])))
+        stmt = stmt.where(keyset_beyond(column, Ticket.id, value, key[1], smaller=smaller))
     reverse_sql = descending != backwards
     if reverse_sql:
         stmt = stmt.order_by(column.desc(), Ticket.id.desc())
