@@ -16,8 +16,6 @@ import asyncio
 import os
 import random
 import re
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -30,12 +28,12 @@ from sqlalchemy import text
 from run import (  # type: ignore[import-not-found]  # bench/run.py, beside this file
     CLI,
     PG_DEFAULT,
-    _free_port,
-    _pg_admin,
     cli,
     prepare_database,
     proc_tree_rss_kib,
-    wait_until_up,
+    remove_database,
+    start_server,
+    stop_server,
 )
 from ticketry.db import create_engine
 from ticketry.demo import LAST as SURNAMES
@@ -155,30 +153,12 @@ def main() -> int:
             "search: a ticket code": [f"/desk/tickets/?q={c}" for c in codes],
             "ticket page": [f"/desk/tickets/{c}/" for c in rng.sample(codes, len(codes))],
         }
-        port = _free_port()
-        server = subprocess.Popen(
-            [str(CLI), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        base = f"http://127.0.0.1:{port}"
-        asyncio.run(wait_until_up(base, server))
+        server, base = start_server(env, workers=1)
         rows = asyncio.run(measure(base, urls, args.repeat))
         rss = proc_tree_rss_kib(server.pid)
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
-        if args.db == "postgres" and not args.keep:
-            _pg_admin(args.pg_url, 'DROP DATABASE IF EXISTS "ticketry_bench" WITH (FORCE)')
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
+        stop_server(server)
+        remove_database(args.db, args.pg_url, workdir, args.keep)
 
     print(
         f"\n{args.db}, {args.tickets:,} tickets (seeded in {seed_seconds:.0f}s), one client, "

@@ -110,6 +110,48 @@ def proc_tree_rss_kib(root_pid: int) -> int:
     return total
 
 
+def start_server(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    """``ticketry serve`` on a free loopback port, in a process group of its own; its base URL
+    once ``/healthz`` answers."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            *(str(CLI), "serve", "--host", "127.0.0.1"),
+            *("--port", str(port), "--workers", str(workers)),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        asyncio.run(wait_until_up(base, server))
+    except BaseException:
+        stop_server(server)
+        raise
+    return server, base
+
+
+def stop_server(server: subprocess.Popen[bytes] | None) -> None:
+    if server is None or server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def remove_database(db: str, pg_url: str, workdir: Path, keep: bool) -> None:
+    if keep:
+        return
+    if db == "postgres":
+        _pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 async def wait_until_up(base: str, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     async with httpx.AsyncClient(base_url=base) as c:
@@ -287,35 +329,14 @@ def main() -> int:
         cli(env, "seed", "--account", "bench", "--tickets", str(args.tickets))
         seed_seconds = time.monotonic() - t0
         token = cli(env, "token", "create", "--account", "bench", "--email", "bench@example.com")
-        port = _free_port()
-        server = subprocess.Popen(
-            [
-                *(str(CLI), "serve", "--host", "127.0.0.1"),
-                *("--port", str(port), "--workers", str(args.workers)),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        base = f"http://127.0.0.1:{port}"
-        asyncio.run(wait_until_up(base, server))
+        server, base = start_server(env, args.workers)
         rss_before = proc_tree_rss_kib(server.pid)
         only = {s.strip() for s in args.scenarios.split(",") if s.strip()} or None
         results = asyncio.run(run_scenarios(base, token, args.seconds, args.connections, only))
         rss_after = proc_tree_rss_kib(server.pid)
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
-        if args.db == "postgres" and not args.keep:
-            _pg_admin(args.pg_url, f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
+        stop_server(server)
+        remove_database(args.db, args.pg_url, workdir, args.keep)
 
     cores = os.cpu_count() or 1
     print(
