@@ -32,11 +32,11 @@ from ticketry.api.paymenter.validation import check_message
 from ticketry.domain.conversations.people import (
     MessageRowFilter,
     agent_of_person,
-    attachments_for_messages,
     message_row_get,
     message_rows_slice,
     people_by_ids,
 )
+from ticketry.domain.conversations.queries import attachments_for_messages
 from ticketry.domain.conversations.services import message_create, message_delete
 from ticketry.domain.tickets.rows import ticket_rows_by_ids
 

@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from ticketry.domain.accounts.models import User
-from ticketry.domain.conversations.models import AgentPerson, Contact, Message, message_attachments
-from ticketry.domain.files.models import StoredFile
+from ticketry.domain.conversations.models import AgentPerson, Contact, Message
 from ticketry.domain.slicing import Slice, slice_rows
 
 MESSAGE_SORT_KEYS = ("id", "created_at", "updated_at")
@@ -123,36 +122,6 @@ async def message_rows_for_tickets(
     )
     for row in rows.mappings():
         out[row["ticket_id"]].append(row)
-    return out
-
-
-async def attachments_for_messages(
-    session: AsyncSession, *, account_id: int, message_ids: list[int]
-) -> dict[int, list[RowMapping]]:
-    out: dict[int, list[RowMapping]] = {m: [] for m in message_ids}
-    if not message_ids:
-        return out
-    rows = await session.execute(
-        select(
-            message_attachments.c.message_id,
-            StoredFile.id,
-            StoredFile.public_id,
-            StoredFile.filename,
-            StoredFile.storage_key,
-            StoredFile.size,
-            StoredFile.content_type,
-            StoredFile.created_at,
-            StoredFile.updated_at,
-        )
-        .join(StoredFile, StoredFile.id == message_attachments.c.file_id)
-        .where(
-            message_attachments.c.message_id.in_(message_ids),
-            message_attachments.c.account_id == account_id,
-        )
-        .order_by(message_attachments.c.message_id, StoredFile.id)
-    )
-    for row in rows.mappings():
-        out[row["message_id"]].append(row)
     return out
 
 

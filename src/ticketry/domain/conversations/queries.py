@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.conversations.models import Message, message_attachments
@@ -60,31 +61,47 @@ async def messages_for_tickets(
         view = MessageView(**dict(row))
         by_id[view.id] = view
         out[view.ticket_id].append(view)
-    if by_id:
-        files = await session.execute(
-            select(
-                message_attachments.c.message_id,
-                StoredFile.id,
-                StoredFile.public_id,
-                StoredFile.filename,
-                StoredFile.content_type,
-                StoredFile.size,
+    files = await attachments_for_messages(session, account_id=account_id, message_ids=list(by_id))
+    for message_id, rows_of_message in files.items():
+        by_id[message_id].attachments.extend(
+            AttachmentView(
+                id=f["id"],
+                public_id=str(f["public_id"]),
+                filename=f["filename"],
+                content_type=f["content_type"],
+                size=f["size"],
             )
-            .join(StoredFile, StoredFile.id == message_attachments.c.file_id)
-            .where(
-                message_attachments.c.message_id.in_(list(by_id)),
-                message_attachments.c.account_id == account_id,
-            )
-            .order_by(message_attachments.c.message_id, StoredFile.id)
+            for f in rows_of_message
         )
-        for message_id, file_id, public_id, filename, content_type, size in files:
-            by_id[message_id].attachments.append(
-                AttachmentView(
-                    id=file_id,
-                    public_id=str(public_id),
-                    filename=filename,
-                    content_type=content_type,
-                    size=size,
-                )
-            )
+    return out
+
+
+async def attachments_for_messages(
+    session: AsyncSession, *, account_id: int, message_ids: list[int]
+) -> dict[int, list[RowMapping]]:
+    """Each message's files (the stored-file columns and ``message_id``), in one query."""
+    out: dict[int, list[RowMapping]] = {m: [] for m in message_ids}
+    if not message_ids:
+        return out
+    rows = await session.execute(
+        select(
+            message_attachments.c.message_id,
+            StoredFile.id,
+            StoredFile.public_id,
+            StoredFile.filename,
+            StoredFile.storage_key,
+            StoredFile.size,
+            StoredFile.content_type,
+            StoredFile.created_at,
+            StoredFile.updated_at,
+        )
+        .join(StoredFile, StoredFile.id == message_attachments.c.file_id)
+        .where(
+            message_attachments.c.message_id.in_(message_ids),
+            message_attachments.c.account_id == account_id,
+        )
+        .order_by(message_attachments.c.message_id, StoredFile.id)
+    )
+    for row in rows.mappings():
+        out[row["message_id"]].append(row)
     return out

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import User
 from ticketry.domain.catalog.models import CustomField, Tag, TicketState, TicketType
-from ticketry.domain.conversations.models import Contact, Message, message_attachments
+from ticketry.domain.conversations.models import Contact, Message
+from ticketry.domain.conversations.queries import attachments_for_messages
 from ticketry.domain.errors import NotFound
 from ticketry.domain.files.models import StoredFile
 from ticketry.domain.orders.lookup import OrderDetail, order_detail
@@ -231,25 +232,10 @@ async def ticket_conversation(
             or ""
         )
         entries.append(ConversationEntry(message=row, author=author))
-    if entries:
-        by_id = {e.message["id"]: e for e in entries}
-        files = await session.execute(
-            select(
-                message_attachments.c.message_id,
-                StoredFile.public_id,
-                StoredFile.filename,
-                StoredFile.content_type,
-                StoredFile.size,
-            )
-            .join(StoredFile, StoredFile.id == message_attachments.c.file_id)
-            .where(
-                message_attachments.c.message_id.in_(list(by_id)),
-                message_attachments.c.account_id == account_id,
-            )
-            .order_by(message_attachments.c.message_id, StoredFile.id)
-        )
-        for frow in files.mappings():
-            by_id[frow["message_id"]].files.append(frow)
+    by_id = {e.message["id"]: e for e in entries}
+    files = await attachments_for_messages(session, account_id=account_id, message_ids=list(by_id))
+    for message_id, rows_of_message in files.items():
+        by_id[message_id].files.extend(rows_of_message)
     return entries
 
 
