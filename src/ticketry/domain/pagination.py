@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.domain.errors import NotFound
+from ticketry.domain.errors import NotFound, ValidationFailed
 
 T = TypeVar("T")
 
@@ -75,3 +75,31 @@ def keyset_beyond(
     if smaller:
         return and_(column <= value, or_(column < value, and_(column == value, id_column < ident)))
     return and_(column >= value, or_(column > value, and_(column == value, id_column > ident)))
+
+
+def ordering_parse(raw: str | None, *, fields: tuple[str, ...], default: str) -> list[str]:
+    """``ordering=-created_at,updated_at`` (DRF's form) checked against ``fields``."""
+    if not raw:
+        return [default]
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    bad = [k for k in keys if k.lstrip("-") not in fields]
+    if bad:
+        allowed = ", ".join(f"{f}, -{f}" for f in fields)
+        raise ValidationFailed.single(
+            "ordering", f'"{bad[0]}" is not a valid ordering. Use {allowed}.'
+        )
+    return keys
+
+
+def ordering_clauses(model: Any, keys: list[str]) -> list[Any]:
+    """ORDER BY for ``keys`` with the row id last, so pages stay stable while rows are
+    written. NULLS LAST only on nullable columns: on PostgreSQL it would not match the
+    (account_id, column, id) indexes, and every page would sort the whole account."""
+    clauses: list[Any] = []
+    for key in keys:
+        column = getattr(model, key.lstrip("-"))
+        clause = column.desc() if key.startswith("-") else column.asc()
+        clauses.append(clause.nulls_last() if column.nullable else clause)
+    last_desc = keys[-1].startswith("-") if keys else True
+    clauses.append(model.id.desc() if last_desc else model.id.asc())
+    return clauses

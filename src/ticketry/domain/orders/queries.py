@@ -10,9 +10,15 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.domain.errors import NotFound, ValidationFailed
+from ticketry.domain.errors import NotFound
 from ticketry.domain.orders.models import Order, OrderItem, OrderStatusChange, Store
-from ticketry.domain.pagination import Page, PageRequest, paginate_rows
+from ticketry.domain.pagination import (
+    Page,
+    PageRequest,
+    ordering_clauses,
+    ordering_parse,
+    paginate_rows,
+)
 from ticketry.domain.refs import Ref, ref_clause, ref_id_or_404
 
 ORDERING_FIELDS = ("created_at", "updated_at", "order_date")
@@ -31,37 +37,15 @@ class OrderFilter:
     ordering: list[str] = field(default_factory=lambda: ["-updated_at"])
 
 
+def parse_ordering(raw: str | None) -> list[str]:
+    return ordering_parse(raw, fields=ORDERING_FIELDS, default="-updated_at")
+
+
 @dataclass
 class OrderView:
     order: RowMapping
     items: list[RowMapping] = field(default_factory=list)
     statuses: list[RowMapping] = field(default_factory=list)
-
-
-def parse_ordering(raw: str | None) -> list[str]:
-    if not raw:
-        return ["-updated_at"]
-    keys = [k.strip() for k in raw.split(",") if k.strip()]
-    bad = [k for k in keys if k.lstrip("-") not in ORDERING_FIELDS]
-    if bad:
-        allowed = ", ".join(f"{f}, -{f}" for f in ORDERING_FIELDS)
-        raise ValidationFailed.single(
-            "ordering", f'"{bad[0]}" is not a valid ordering. Use {allowed}.'
-        )
-    return keys
-
-
-def _order_by(keys: list[str]) -> list[Any]:
-    clauses: list[Any] = []
-    for key in keys:
-        name = key.lstrip("-")
-        column = getattr(Order, name)
-        clause = column.desc() if key.startswith("-") else column.asc()
-        # Only order_date may be null; a plain ORDER BY on the others can use an index.
-        clauses.append(clause.nulls_last() if name == "order_date" else clause)
-    last_desc = keys[-1].startswith("-") if keys else True
-    clauses.append(Order.id.desc() if last_desc else Order.id.asc())
-    return clauses
 
 
 def _base_select(account_id: int) -> Select[Any]:
@@ -130,7 +114,7 @@ async def order_list(
     session: AsyncSession, *, account_id: int, flt: OrderFilter, page: PageRequest
 ) -> Page[OrderView]:
     where = _conditions(account_id, flt)
-    stmt = _base_select(account_id).where(*where).order_by(*_order_by(flt.ordering))
+    stmt = _base_select(account_id).where(*where).order_by(*ordering_clauses(Order, flt.ordering))
     # Counting needs no join: the store filter is a subquery on the order's own column.
     count_stmt = select(func.count()).select_from(Order).where(*where)
     result = await paginate_rows(session, stmt, page, count_stmt=count_stmt)

@@ -15,9 +15,16 @@ from sqlalchemy.sql.elements import BindParameter
 
 from ticketry.domain.accounts.models import User
 from ticketry.domain.catalog.models import Tag, TicketState, TicketType
-from ticketry.domain.errors import NotFound, ValidationFailed
+from ticketry.domain.errors import NotFound
 from ticketry.domain.orders.models import Order, OrderItem
-from ticketry.domain.pagination import Page, PageRequest, keyset_beyond, paginate_rows
+from ticketry.domain.pagination import (
+    Page,
+    PageRequest,
+    keyset_beyond,
+    ordering_clauses,
+    ordering_parse,
+    paginate_rows,
+)
 from ticketry.domain.refs import Ref, ref_clause, ref_id_or_404
 from ticketry.domain.search import like_pattern, search_terms
 from ticketry.domain.sql_hints import likely
@@ -84,30 +91,7 @@ def _base_select(account_id: int) -> Select[Any]:
 
 
 def parse_ordering(raw: str | None) -> list[str]:
-    if not raw:
-        return ["-created_at"]
-    keys = [k.strip() for k in raw.split(",") if k.strip()]
-    bad = [k for k in keys if k.lstrip("-") not in ORDERING_FIELDS]
-    if bad:
-        allowed = ", ".join(f"{f}, -{f}" for f in ORDERING_FIELDS)
-        raise ValidationFailed.single(
-            "ordering", f'"{bad[0]}" is not a valid ordering. Use {allowed}.'
-        )
-    return keys
-
-
-def _order_by(keys: list[str]) -> list[Any]:
-    clauses: list[Any] = []
-    for key in keys:
-        column = getattr(Ticket, key.lstrip("-"))
-        clause = column.desc() if key.startswith("-") else column.asc()
-        # NULLS LAST only where there can be nulls: on PostgreSQL it does not match the
-        # (account_id, created_at, id) index, and every page would sort the whole account.
-        clauses.append(clause.nulls_last() if column.nullable else clause)
-    # A unique key last keeps pages stable while rows are written.
-    last_desc = keys[-1].startswith("-") if keys else True
-    clauses.append(Ticket.id.desc() if last_desc else Ticket.id.asc())
-    return clauses
+    return ordering_parse(raw, fields=ORDERING_FIELDS, default="-created_at")
 
 
 def _apply_filter(stmt: Select[Any], flt: TicketFilter) -> Select[Any]:
@@ -251,7 +235,9 @@ def ticket_select(account_id: int, flt: TicketFilter) -> Select[Any]:
 async def ticket_list(
     session: AsyncSession, *, account_id: int, flt: TicketFilter, page: PageRequest
 ) -> Page[TicketView]:
-    stmt = _apply_filter(_base_select(account_id), flt).order_by(*_order_by(flt.ordering))
+    stmt = _apply_filter(_base_select(account_id), flt).order_by(
+        *ordering_clauses(Ticket, flt.ordering)
+    )
     # The joins of the page add no rows (state is required, type and owner are outer).
     count_stmt = _apply_filter(
         select(func.count(Ticket.id)).where(Ticket.account_id == account_id), flt
