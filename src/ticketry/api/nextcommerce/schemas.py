@@ -59,26 +59,11 @@ class TicketTypeOut(Struct):
     name: str
 
 
-class AttachmentsUploadOut(Struct):
+class AttachmentsUploadOut(TicketOut):
     """``POST /tickets/attachments/``: the vendor's document says it returns a Ticket; the
     ticket the files went to, or (no ``ticket`` given) an empty ticket shape carrying the
     stored files in ``attachments`` for a later comment to reference."""
 
-    id: int
-    subject: str
-    status: str
-    priority: str
-    channel: str
-    requester: int | None
-    assignee: int | None
-    from_email: str | None
-    order: str
-    products: list[int]
-    tags: list[str]
-    ticket_type: int | None
-    comments: list[TicketCommentOut]
-    created_at: datetime
-    updated_at: datetime
     attachments: list[AttachmentOut]
 
 
