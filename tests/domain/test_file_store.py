@@ -8,9 +8,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.conftest import S3Server
-from ticketry.domain.errors import NotFound, StorageUnavailable
+from tests.conftest import S3Server, Tenant
+from ticketry.domain.errors import NotFound, StorageUnavailable, ValidationFailed
+from ticketry.domain.files.services import files_store
 from ticketry.domain.files.storage import (
     FileStore,
     LocalFileStore,
@@ -141,3 +143,42 @@ def test_local_store_is_the_default(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     monkeypatch.setenv("TICKETRY_FILES_DIR", str(tmp_path))
     settings = load_settings()
     assert settings.file_store == "local" and settings.s3 is None
+
+
+async def test_several_files_are_checked_together(db: AsyncSession, tenant: Tenant) -> None:
+    allowed = frozenset({"image/png"})
+    with pytest.raises(ValidationFailed) as caught:
+        await files_store(
+            db,
+            account_id=tenant.account_id,
+            files=[("ok.png", PNG), ("fake.png", b"<html>"), (None, b""), ("big.png", PNG)],
+            field="photos",
+            max_bytes=len(PNG) - 1,
+            allowed=allowed,
+            max_count=5,
+        )
+    problems = caught.value.errors["photos"]
+    assert [p.split(":")[0] for p in problems] == ["ok.png", "fake.png", "file 3", "big.png"]
+    await db.rollback()
+    with pytest.raises(ValidationFailed) as too_many:
+        await files_store(
+            db,
+            account_id=tenant.account_id,
+            files=[("a.png", PNG)] * 3,
+            field="files",
+            max_bytes=1 << 20,
+            allowed=allowed,
+            max_count=2,
+        )
+    assert too_many.value.errors == {"files": ["Ensure there are no more than 2 files."]}
+    stored = await files_store(
+        db,
+        account_id=tenant.account_id,
+        files=[("a.png", PNG), ("b\x00.png", PNG)],
+        field="files",
+        max_bytes=1 << 20,
+        allowed=allowed,
+        max_count=2,
+    )
+    assert [row.filename for row in stored] == ["a.png", "b.png"]
+    await db.rollback()

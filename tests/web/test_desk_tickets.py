@@ -267,7 +267,7 @@ async def test_a_bad_file_is_a_400_and_writes_nothing(
         files=[("files", (f"p{n}.png", PNG, "image/png")) for n in range(11)],
     )
     assert too_many.status_code == 400
-    assert "Attach at most 10 files." in too_many.text
+    assert "Ensure there are no more than 10 files." in too_many.text
 
     assert await _messages(app, ticket.id) == []
     assert await _file_count(app, desk.account_id) == files_before

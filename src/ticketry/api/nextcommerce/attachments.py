@@ -14,7 +14,7 @@ from ticketry.api.nextcommerce.serializers import files_base
 from ticketry.api.nextcommerce.state import runtime_settings
 from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.files.models import StoredFile
-from ticketry.domain.files.services import file_store
+from ticketry.domain.files.services import files_store
 from ticketry.domain.files.storage import get_file_store
 from ticketry.domain.types import utcnow
 
@@ -44,24 +44,15 @@ async def tickets_attachments_create(
         uploads = [f for f in form.getall("files", []) if isinstance(f, UploadFile)]
     if not uploads:
         raise ValidationFailed.single("files", "No file was submitted.")
-    if len(uploads) > MAX_FILES:
-        raise ValidationFailed.single("files", f"Ensure there are no more than {MAX_FILES} files.")
-    limit = runtime_settings(request).max_file_bytes
-    stored: list[StoredFile] = []
-    for upload in uploads:
-        content = await upload.read()
-        stored.append(
-            await file_store(
-                db,
-                account_id=caller.account.id,
-                content=content,
-                filename=(upload.filename or "").replace("\x00", "") or None,
-                field="files",
-                max_bytes=limit,
-                allowed=ALLOWED_TYPES,
-            )
-        )
-    await db.flush()
+    stored = await files_store(
+        db,
+        account_id=caller.account.id,
+        files=[(upload.filename, await upload.read()) for upload in uploads],
+        field="files",
+        max_bytes=runtime_settings(request).max_file_bytes,
+        allowed=ALLOWED_TYPES,
+        max_count=MAX_FILES,
+    )
     await db.commit()
     base = files_base(request)
     files = [s.AttachmentOut(id=f.id, file=f"{base}{f.id}/", file_name=f.filename) for f in stored]

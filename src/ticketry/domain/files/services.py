@@ -86,6 +86,47 @@ async def file_store(
     return row
 
 
+async def files_store(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    files: list[tuple[str | None, bytes]],
+    field: str,
+    max_bytes: int,
+    allowed: frozenset[str],
+    max_count: int,
+) -> list[StoredFile]:
+    """Check and store several uploaded ``(filename, content)`` files for one request. Every
+    bad file is reported under ``field`` (by name, or position when it has none) in one
+    ``ValidationFailed``; the caller's rollback then deletes the bytes of the good ones, so a
+    request keeps all its files or none."""
+    if len(files) > max_count:
+        raise ValidationFailed.single(field, f"Ensure there are no more than {max_count} files.")
+    stored: list[StoredFile] = []
+    problems: list[str] = []
+    for position, (filename, content) in enumerate(files, start=1):
+        name = (filename or "").replace("\x00", "") or None
+        try:
+            row = await file_store(
+                session,
+                account_id=account_id,
+                content=content,
+                filename=name,
+                field=field,
+                max_bytes=max_bytes,
+                allowed=allowed,
+            )
+        except ValidationFailed as exc:
+            label = name or f"file {position}"
+            problems.extend(f"{label}: {message}" for message in exc.errors.get(field, []))
+            continue
+        stored.append(row)
+    if problems:
+        raise ValidationFailed({field: problems})
+    await session.flush()
+    return stored
+
+
 @event.listens_for(Session, "after_commit")
 def _stored_for_good(session: Session) -> None:
     session.info.pop(_PENDING, None)

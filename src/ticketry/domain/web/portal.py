@@ -19,7 +19,7 @@ from ticketry.domain.conversations.models import Message, message_attachments
 from ticketry.domain.conversations.services import message_create
 from ticketry.domain.errors import ValidationFailed
 from ticketry.domain.files.models import StoredFile
-from ticketry.domain.files.services import file_store
+from ticketry.domain.files.services import files_store
 from ticketry.domain.orders.lookup import order_find_for_customer, order_product_items
 from ticketry.domain.tickets.commands import CustomerData, ItemData, PriceData, TicketData
 from ticketry.domain.tickets.models import Ticket
@@ -101,26 +101,22 @@ async def _photos_store(
     max_file_bytes: int,
     errors: dict[str, list[str]],
 ) -> list[int]:
-    """Store the customer's photos (rows join the caller's transaction); each rejected one
-    adds its index to ``errors["photos"]``."""
-    photo_ids: list[int] = []
-    for index, (filename, content) in enumerate(photos):
-        try:
-            stored = await file_store(
-                session,
-                account_id=account_id,
-                content=content,
-                filename=filename,
-                field="photos",
-                max_bytes=max_file_bytes,
-                allowed=PHOTO_TYPES,
-            )
-        except ValidationFailed:
-            errors.setdefault("photos", []).append(str(index))
-            continue
-        await session.flush()
-        photo_ids.append(stored.id)
-    return photo_ids
+    """Store the customer's photos (rows join the caller's transaction); what is wrong with
+    them goes into ``errors["photos"]``, beside the form's other errors."""
+    try:
+        stored = await files_store(
+            session,
+            account_id=account_id,
+            files=photos,
+            field="photos",
+            max_bytes=max_file_bytes,
+            allowed=PHOTO_TYPES,
+            max_count=MAX_PHOTOS,
+        )
+    except ValidationFailed as exc:
+        errors.setdefault("photos", []).extend(exc.errors["photos"])
+        return []
+    return [row.id for row in stored]
 
 
 @dataclass
@@ -185,8 +181,6 @@ async def portal_return_file(
         errors["reason"] = ["required"]
     if not request.description.strip():
         errors["description"] = ["required"]
-    if len(request.photos) > MAX_PHOTOS:
-        errors["photos"] = ["too_many"]
     photo_ids = await _photos_store(
         session,
         account_id=account.id,
@@ -251,8 +245,6 @@ async def portal_reply(
     errors: dict[str, list[str]] = {}
     if not body.strip():
         errors["body"] = ["required"]
-    if len(photos) > MAX_PHOTOS:
-        errors["photos"] = ["too_many"]
     if errors:
         raise ValidationFailed(errors)
     photo_ids = await _photos_store(

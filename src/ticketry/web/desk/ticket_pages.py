@@ -20,7 +20,7 @@ from ticketry.domain.accounts.rights import SETTINGS_MANAGE, TICKETS_EDIT
 from ticketry.domain.catalog.models import TICKET_STATUSES
 from ticketry.domain.conversations.services import internal_note_create, message_create
 from ticketry.domain.errors import NotFound, ValidationFailed
-from ticketry.domain.files.services import file_store
+from ticketry.domain.files.services import files_store
 from ticketry.domain.files.storage import get_file_store
 from ticketry.domain.tickets.commands import ItemData, TicketData
 from ticketry.domain.tickets.items import ticket_item_add, ticket_item_remove, ticket_item_update
@@ -232,33 +232,19 @@ async def _attachments(
     files: list[tuple[str | None, bytes]] = []
     for upload in uploads:
         content = await upload.read()
-        name = (upload.filename or "").replace("\x00", "") or None
-        if name or content:  # an empty file input still sends a nameless, empty part
-            files.append((name, content))
-    if len(files) > MAX_ATTACHMENTS:
-        raise ValidationFailed.single("files", f"Attach at most {MAX_ATTACHMENTS} files.")
+        if upload.filename or content:  # an empty file input still sends a nameless part
+            files.append((upload.filename, content))
     runtime: Runtime = request.app.state.runtime
-    stored: list[int] = []
-    errors: list[str] = []
-    for name, content in files:
-        try:
-            row = await file_store(
-                db,
-                account_id=identity.account.id,
-                content=content,
-                filename=name,
-                field="files",
-                max_bytes=runtime.settings.max_file_bytes,
-                allowed=ATTACHMENT_TYPES,
-            )
-        except ValidationFailed as exc:
-            errors.extend(f"{name or 'file'}: {m}" for m in exc.errors.get("files", []))
-            continue
-        await db.flush()
-        stored.append(row.id)
-    if errors:
-        raise ValidationFailed({"files": errors})
-    return stored
+    stored = await files_store(
+        db,
+        account_id=identity.account.id,
+        files=files,
+        field="files",
+        max_bytes=runtime.settings.max_file_bytes,
+        allowed=ATTACHMENT_TYPES,
+        max_count=MAX_ATTACHMENTS,
+    )
+    return [row.id for row in stored]
 
 
 @post(f"{PREFIX}/tickets/{{code:str}}/reply")
