@@ -87,7 +87,7 @@ class ShippingRoute(AccountOwned, Base):
     name: Mapped[dict] = mapped_column(JSONType, nullable=False)
     carrier: Mapped[str] = mapped_column(String(60), nullable=False)
     shipping_type_id: Mapped[int | None] = mapped_column(
-        IntPK, ForeignKey("shipping_types.id", ondelete="SET NULL"), nullable=True
+        IntPK, ForeignKey("shipping_types.id", ondelete="SET NULL"), nullable=True, index=True
     )
     direction: Mapped[str] = mapped_column(String(16), nullable=False, default="FROM_CUSTOMER")
     countries: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)

@@ -48,10 +48,10 @@ class Message(AccountOwned, Base):
         IntPK, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False
     )
     author_user_id: Mapped[int | None] = mapped_column(
-        IntPK, ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+        IntPK, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
     )
     author_contact_id: Mapped[int | None] = mapped_column(
-        IntPK, ForeignKey("contacts.id", ondelete="SET NULL"), nullable=True
+        IntPK, ForeignKey("contacts.id", ondelete="SET NULL"), nullable=True, index=True
     )
     body: Mapped[str] = mapped_column(Text, nullable=False, default="")
     is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
@@ -64,4 +64,6 @@ message_attachments = Table(
     Column("message_id", IntPK, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
     Column("file_id", IntPK, ForeignKey("files.id", ondelete="CASCADE"), primary_key=True),
     Column("account_id", IntPK, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_message_attachments_file_id", "file_id"),
+    Index("ix_message_attachments_account_id", "account_id"),
 )

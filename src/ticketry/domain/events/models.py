@@ -18,7 +18,7 @@ class Event(AccountOwned, Base):
     entity_id: Mapped[int] = mapped_column(IntPK, nullable=False)
     # Events of one ticket are delivered in order; this is the ordering key.
     ticket_id: Mapped[int | None] = mapped_column(
-        IntPK, ForeignKey("tickets.id", ondelete="SET NULL"), nullable=True
+        IntPK, ForeignKey("tickets.id", ondelete="SET NULL"), nullable=True, index=True
     )
     actor_user_id: Mapped[int | None] = mapped_column(IntPK, nullable=True)
     data: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)

@@ -28,7 +28,7 @@ class OAuthApp(AccountOwned, Base):
     redirect_uris: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
     # The agent that client-credentials tokens act as (None: the app itself, no agent).
     user_id: Mapped[int | None] = mapped_column(
-        IntPK, ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+        IntPK, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
     )
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
@@ -42,7 +42,7 @@ class OAuthCode(AccountOwned, Base):
         IntPK, ForeignKey("oauth_apps.id", ondelete="CASCADE"), nullable=False, index=True
     )
     user_id: Mapped[int] = mapped_column(
-        IntPK, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+        IntPK, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
     )
     code_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     redirect_uri: Mapped[str] = mapped_column(String(500), nullable=False)
@@ -63,7 +63,7 @@ class OAuthToken(AccountOwned, Base):
         IntPK, ForeignKey("oauth_apps.id", ondelete="CASCADE"), nullable=False
     )
     user_id: Mapped[int | None] = mapped_column(
-        IntPK, ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+        IntPK, ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
     )
     grant_type: Mapped[str] = mapped_column(String(40), nullable=False)
     scopes: Mapped[str] = mapped_column(String(500), nullable=False)

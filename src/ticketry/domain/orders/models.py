@@ -43,7 +43,7 @@ class Order(AccountOwned, Base):
     )
 
     store_id: Mapped[int] = mapped_column(
-        IntPK, ForeignKey("stores.id", ondelete="RESTRICT"), nullable=False
+        IntPK, ForeignKey("stores.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     code: Mapped[str] = mapped_column(String(100), nullable=False)
     remote_id: Mapped[str | None] = mapped_column(String(100), nullable=True)

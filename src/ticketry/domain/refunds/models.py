@@ -27,5 +27,5 @@ class CreditNote(AccountOwned, Base):
     customer: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     lines: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
     file_id: Mapped[int | None] = mapped_column(
-        IntPK, ForeignKey("files.id", ondelete="SET NULL"), nullable=True
+        IntPK, ForeignKey("files.id", ondelete="SET NULL"), nullable=True, index=True
     )

@@ -45,10 +45,10 @@ class Ticket(AccountOwned, Base):
     # Lifecycle status (new/open/pending/solved/closed), always the category of ``state``.
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="new")
     state_id: Mapped[int] = mapped_column(
-        IntPK, ForeignKey("ticket_states.id", ondelete="RESTRICT"), nullable=False
+        IntPK, ForeignKey("ticket_states.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     type_id: Mapped[int | None] = mapped_column(
-        IntPK, ForeignKey("ticket_types.id", ondelete="SET NULL"), nullable=True
+        IntPK, ForeignKey("ticket_types.id", ondelete="SET NULL"), nullable=True, index=True
     )
     assignee_id: Mapped[int | None] = mapped_column(
         IntPK, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
@@ -104,7 +104,7 @@ class Ticket(AccountOwned, Base):
     customer_card_serial_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
     customer_discount_rate: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
     employee_id: Mapped[int | None] = mapped_column(
-        IntPK, ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+        IntPK, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
     )
     close_device_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     close_fiscal_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -125,6 +125,7 @@ ticket_tags = Table(
     Column("tag_id", IntPK, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
     Column("account_id", IntPK, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     Index("ix_ticket_tags_tag", "tag_id", "ticket_id"),
+    Index("ix_ticket_tags_account_id", "account_id"),
 )
 
 
@@ -150,7 +151,7 @@ class TicketItem(AccountOwned, Base):
     price_without_vat: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
     price_vat: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
     bound_order_item_id: Mapped[int | None] = mapped_column(
-        IntPK, ForeignKey("order_items.id", ondelete="SET NULL"), nullable=True
+        IntPK, ForeignKey("order_items.id", ondelete="SET NULL"), nullable=True, index=True
     )
     custom_fields: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     file_ids: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
@@ -177,7 +178,7 @@ class Shipment(AccountOwned, Base):
         IntPK, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True
     )
     shipping_route_id: Mapped[int | None] = mapped_column(
-        IntPK, ForeignKey("shipping_routes.id", ondelete="SET NULL"), nullable=True
+        IntPK, ForeignKey("shipping_routes.id", ondelete="SET NULL"), nullable=True, index=True
     )
     carrier: Mapped[str] = mapped_column(String(60), nullable=False, default="")
     tracking_number: Mapped[str] = mapped_column(String(100), nullable=False, default="")
@@ -197,7 +198,7 @@ class HistoryItem(AccountOwned, Base):
     item_type: Mapped[str] = mapped_column(String(40), nullable=False)
     data: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     user_id: Mapped[int | None] = mapped_column(
-        IntPK, ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+        IntPK, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
     )
 
 

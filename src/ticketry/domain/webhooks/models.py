@@ -64,7 +64,7 @@ class WebhookDelivery(AccountOwned, Base):
     )
     # The outbox row it came from (None for test pings); its order is the delivery order.
     event_id: Mapped[int | None] = mapped_column(
-        IntPK, ForeignKey("events.id", ondelete="SET NULL"), nullable=True
+        IntPK, ForeignKey("events.id", ondelete="SET NULL"), nullable=True, index=True
     )
     # The id the receiver sees (payload "event_id", header X-Ticketry-Event-Id): the same
     # for every attempt and every redelivery of one event, so receivers can dedupe.
