@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from run import (  # type: ignore[import-not-found]  # bench/run.py, beside this file
+from harness import (  # type: ignore[import-not-found]  # bench/harness.py, beside this file
     CLI,
     PG_DEFAULT,
     cli,

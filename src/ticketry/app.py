@@ -27,6 +27,7 @@ from ticketry.api.retino.app import PREFIX as RETINO_PREFIX
 from ticketry.api.retino.app import SCHEMA_PATH as RETINO_SCHEMA
 from ticketry.api.retino.app import create_retino_app
 from ticketry.db import create_engine, create_sessionmaker
+from ticketry.readpath import read_path_for
 from ticketry.settings import Settings, get_settings
 from ticketry.web.desk.app import create_desk_app
 from ticketry.web.desk.session_pages import PREFIX as DESK_PREFIX
@@ -78,11 +79,13 @@ class TicketryApp:
             if self.runtime is not None:
                 return
             engine = create_engine(self.settings.database_url, pool_size=self.settings.db_pool_size)
+            reads = read_path_for(self.settings.database_url, pool_size=self.settings.db_pool_size)
             self.runtime = Runtime(
                 settings=self.settings,
                 engine=engine,
-                sessionmaker=create_sessionmaker(engine),
-                read_sessionmaker=create_sessionmaker(engine, read_only=True),
+                sessionmaker=create_sessionmaker(engine, read_path=reads),
+                read_sessionmaker=create_sessionmaker(engine, read_only=True, read_path=reads),
+                read_path=reads,
             )
             for _, face in self.faces:
                 face.state.runtime = self.runtime
@@ -111,6 +114,8 @@ class TicketryApp:
 
             await backend_close(self.runtime)
             await bookkeeping_dispose(self.runtime)
+            if self.runtime.read_path is not None:
+                await self.runtime.read_path.close()
             await self.runtime.engine.dispose()
             self.runtime = None
 

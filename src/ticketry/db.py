@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from ticketry.readpath import READ_PATH, ReadPath
+
 READ_ONLY = "ticketry_read_only"
 
 
@@ -88,9 +90,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 
 def create_sessionmaker(
-    engine: AsyncEngine, *, read_only: bool = False
+    engine: AsyncEngine, *, read_only: bool = False, read_path: ReadPath | None = None
 ) -> async_sessionmaker[AsyncSession]:
     """``read_only`` sessions are for requests that only read (GET): on SQLite they do
-    not take the write lock, so reads run beside each other and beside the writer."""
+    not take the write lock, so reads run beside each other and beside the writer. With a
+    ``read_path``, the domain's readers go around the session (see ``readpath``)."""
     bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
-    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
+    info = {READ_PATH: read_path} if read_path is not None else None
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False, info=info)

@@ -13,12 +13,12 @@ from tests.conftest import Tenant
 from tests.factories import create_ticket, lookup_ids
 from ticketry.domain.catalog.models import TicketState
 from ticketry.domain.pagination import PageRequest
-from ticketry.domain.tickets.queries import TicketFilter, ticket_list
+from ticketry.domain.tickets.queries import TicketFilter, ticket_page
 
 
 async def _ids(db: AsyncSession, tenant: Tenant, flt: TicketFilter) -> set[str]:
-    page = await ticket_list(db, account_id=tenant.account_id, flt=flt, page=PageRequest(1, 50))
-    return {str(v.ticket["public_id"]) for v in page.items}
+    page = await ticket_page(db, account_id=tenant.account_id, flt=flt, page=PageRequest(1, 50))
+    return {str(t.public_id) for t in page.items}
 
 
 async def test_state_unassigned_and_inclusive_days(

@@ -63,7 +63,7 @@ async def paginate_rows(
 
 
 def keyset_beyond(
-    column: Any, id_column: Any, value: Any, ident: int, *, smaller: bool
+    column: Any, id_column: Any, value: Any, ident: Any, *, smaller: bool
 ) -> ColumnElement[bool]:
     """Rows past the cursor ``(value, ident)`` in ``(column, id)`` order: smaller ones when
     ``smaller`` (a descending walk), larger ones otherwise.

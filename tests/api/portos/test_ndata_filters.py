@@ -220,7 +220,7 @@ async def test_arbitrary_filter_text_never_fails_the_server(
     """Random (seeded) operations on every member reach SQL or fail as 400, never 500."""
     import random
 
-    from ticketry.domain.tickets.pos_query import FILTER_MEMBERS
+    from ticketry.api.portos.ndata import FILTER_MEMBERS
 
     rng = random.Random(7)
     pool = "aZ09:;,\\%_*'\"-+. éž€\t\u202e" + "eqneqgtltinlikenull"

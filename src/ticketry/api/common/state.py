@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from ticketry.readpath import ReadPath
 from ticketry.settings import Settings
 
 
@@ -19,6 +20,8 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     # For requests that only read (GET, HEAD); on SQLite they skip the write lock.
     read_sessionmaker: async_sessionmaker[AsyncSession] | None = None
+    # The domain readers' way around the session (None: they read through it).
+    read_path: ReadPath | None = None
 
 
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:

@@ -6,7 +6,6 @@ from typing import Any
 
 from litestar import Request
 from msgspec import UNSET
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.nextcommerce import schemas as s
@@ -16,7 +15,7 @@ from ticketry.domain.conversations.queries import MessageView, messages_for_tick
 from ticketry.domain.errors import ErrorCollector
 from ticketry.domain.refs import missing_ref_message
 from ticketry.domain.tickets.commands import TicketData
-from ticketry.domain.tickets.queries import ticket_item_ids_and_tag_labels
+from ticketry.domain.tickets.records import Projection, TicketRecord
 
 # Ticketry's values that Next Commerce does not know, shown as its nearest one.
 PRIORITY_OUT = {"urgent": "high"}
@@ -24,6 +23,8 @@ CHANNEL_OUT = {"portal": "customer_account", "pos": "dashboard"}
 
 
 FILES_PATH = "/api/admin/tickets/attachments/"
+# What a Next Commerce ticket shows: its products as ids, its tags (as labels).
+PROJECTION = Projection(items="ids", tags=True, shipments=False, bound_order=False)
 
 
 def files_base(request: Request) -> str:
@@ -46,33 +47,34 @@ def comment_out(message: MessageView, base: str) -> s.TicketCommentOut:
 
 
 async def tickets_out(
-    request: Request | str, db: AsyncSession, account_id: int, rows: list[RowMapping]
+    request: Request | str, db: AsyncSession, account_id: int, tickets: list[TicketRecord]
 ) -> list[s.TicketOut]:
-    """Serialise ticket rows: three more queries (items and tags, messages, files) per page.
-    ``request`` gives the base of file URLs (or is that base itself, outside a request)."""
-    ids = [r["id"] for r in rows]
-    items, labels = await ticket_item_ids_and_tag_labels(db, account_id=account_id, ticket_ids=ids)
-    messages = await messages_for_tickets(db, account_id=account_id, ticket_ids=ids)
+    """Serialise tickets read with ``PROJECTION``, and their comments (one more read for a
+    page). ``request`` gives the base of file URLs (or is that base itself, outside a
+    request)."""
+    messages = await messages_for_tickets(
+        db, account_id=account_id, ticket_ids=[t.id for t in tickets]
+    )
     base = request if isinstance(request, str) else files_base(request)
     return [
         s.TicketOut(
-            id=t["id"],
-            subject=t["subject"],
-            status=t["status"],
-            priority=PRIORITY_OUT.get(t["priority"], t["priority"]),
-            channel=CHANNEL_OUT.get(t["channel"], t["channel"]),
-            requester=t["requester_id"],
-            assignee=t["assignee_id"],
-            from_email=t["from_email"] or None,
-            order=t["order_id"] or "",
-            products=items[t["id"]],
-            tags=labels[t["id"]],
-            ticket_type=t["type_id"],
-            comments=[comment_out(m, base) for m in messages[t["id"]]],
-            created_at=t["created_at"],
-            updated_at=t["updated_at"],
+            id=t.id,
+            subject=t.subject,
+            status=t.status,
+            priority=PRIORITY_OUT.get(t.priority, t.priority),
+            channel=CHANNEL_OUT.get(t.channel, t.channel),
+            requester=t.requester_id,
+            assignee=t.assignee_id,
+            from_email=t.from_email or None,
+            order=t.order_id or "",
+            products=t.item_ids,
+            tags=sorted(tag.label for tag in t.tags),
+            ticket_type=t.type_id,
+            comments=[comment_out(m, base) for m in messages[t.id]],
+            created_at=t.created_at,
+            updated_at=t.updated_at,
         )
-        for t in rows
+        for t in tickets
     ]
 
 

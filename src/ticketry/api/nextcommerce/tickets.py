@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from litestar import Request, get, patch, post, put
 from msgspec import UNSET
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.nextcommerce import schemas as s
 from ticketry.api.nextcommerce.deps import MAX_ID, Caller, Params, check_id, read_body
 from ticketry.api.nextcommerce.pagination import Cursor, cursor_decode, page_url
-from ticketry.api.nextcommerce.serializers import ticket_data, tickets_out
+from ticketry.api.nextcommerce.serializers import PROJECTION, ticket_data, tickets_out
 from ticketry.api.nextcommerce.state import runtime_settings
 from ticketry.domain.accounts.models import User
 from ticketry.domain.conversations.contacts import contact_get_or_create
 from ticketry.domain.conversations.services import message_create
-from ticketry.domain.errors import ErrorCollector, NotFound, ValidationFailed
+from ticketry.domain.errors import ErrorCollector, ValidationFailed
 from ticketry.domain.refs import missing_ref_message, ref_get
 from ticketry.domain.tickets import queries, services
 from ticketry.domain.tickets.commands import TicketData
-from ticketry.domain.tickets.models import Ticket
 from ticketry.domain.validation import is_email
 
 READ = {"access": "read"}
+
+
+def _one(value: T | None) -> list[T] | None:
+    return [value] if value is not None else None
+
+
 WRITE = {"access": "write"}
+T = TypeVar("T")
 _TICKET_FORM = {
     "lists": ("products", "tags"),
     "ints": ("assignee", "requester", "ticket_type", "products"),
@@ -34,20 +41,10 @@ _TICKET_FORM = {
 async def ticket_out(
     request: Request, db: AsyncSession, caller: Caller, ticket_id: int
 ) -> s.TicketOut:
-    row = (
-        (
-            await db.execute(
-                select(Ticket.__table__).where(
-                    Ticket.id == ticket_id, Ticket.account_id == caller.account.id
-                )
-            )
-        )
-        .mappings()
-        .first()
+    ticket = await queries.ticket_get(
+        db, account_id=caller.account.id, ref=ticket_id, projection=PROJECTION
     )
-    if row is None:
-        raise NotFound()
-    (out,) = await tickets_out(request, db, caller.account.id, [row])
+    (out,) = await tickets_out(request, db, caller.account.id, [ticket])
     return out
 
 
@@ -84,16 +81,16 @@ async def tickets_list(
     q = Params(request)
     flt = queries.TicketFilter(
         filter_text=q.text("filter_text"),
-        id=q.integer("id"),
+        ids=_one(q.integer("id")),
         subject=q.text("subject"),
         statuses=q.choices("status", s.STATUSES),
-        requester_id=q.integer("requester"),
+        requester_ids=_one(q.integer("requester")),
         assignee_id=q.integer("assignee"),
         order_number=q.text("order_number"),
         item_ids=q.integers("product"),
         tag_ids=q.integers("tags"),
         type_id=q.integer("ticket_type"),
-        priority=q.choice("priority", s.PRIORITIES),
+        priorities=_one(q.choice("priority", s.PRIORITIES)),
         channel=q.choice("channel", s.CHANNELS),
         created_from=q.day("created_from"),
         created_to=q.day("created_to"),
@@ -101,26 +98,27 @@ async def tickets_list(
     q.raise_if_any()
     position = cursor_decode(request.query_params.get("cursor"))
     size = runtime_settings(request).default_page_size
-    page = await queries.ticket_list_keyset(
+    page = await queries.ticket_keyset(
         db,
         account_id=caller.account.id,
         flt=flt,
         limit=size,
         after=position.position if position and not position.reverse else None,
         before=position.position if position and position.reverse else None,
+        projection=PROJECTION,
     )
-    rows = page.rows
+    rows = page.items
     reverse = bool(position and position.reverse)
     has_next = (page.has_more and not reverse) or (reverse and bool(rows))
     has_previous = (page.has_more and reverse) or (position is not None and not reverse)
     next_url = previous_url = None
     if rows and has_next:
         last = rows[-1]
-        next_url = page_url(request, Cursor(position=(last["created_at"], last["id"])))
+        next_url = page_url(request, Cursor(position=(last.created_at, last.id)))
     if rows and has_previous:
         first = rows[0]
         previous_url = page_url(
-            request, Cursor(position=(first["created_at"], first["id"]), reverse=True)
+            request, Cursor(position=(first.created_at, first.id), reverse=True)
         )
     return s.CursorPage(
         next=next_url,

@@ -15,11 +15,11 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.api.nextcommerce.serializers import FILES_PATH, tickets_out
+from ticketry.api.nextcommerce.serializers import FILES_PATH, PROJECTION, tickets_out
 from ticketry.api.nextcommerce.webhooks import EVENTS, SIGNATURE_HEADER, signature
 from ticketry.domain.accounts.models import Account
 from ticketry.domain.events.models import Event
-from ticketry.domain.tickets.models import Ticket
+from ticketry.domain.tickets.queries import ticket_get_many
 from ticketry.domain.types import utcnow
 from ticketry.worker.flavours import Built
 
@@ -62,16 +62,15 @@ class NextCommerceFlavour:
         for account_id, account_events in by_account.items():
             slug = await session.scalar(select(Account.slug).where(Account.id == account_id))
             ids = sorted({e.ticket_id for e in account_events if e.ticket_id is not None})
-            rows = list(
-                (
-                    await session.execute(
-                        select(Ticket.__table__).where(
-                            Ticket.id.in_(ids), Ticket.account_id == account_id
-                        )
-                    )
-                ).mappings()
+            records = await ticket_get_many(
+                session, account_id=account_id, ids=ids, projection=PROJECTION
             )
-            shown = {t.id: t for t in await tickets_out(_files_base(), session, account_id, rows)}
+            shown = {
+                t.id: t
+                for t in await tickets_out(
+                    _files_base(), session, account_id, list(records.values())
+                )
+            }
             for event in account_events:
                 ticket = shown.get(event.ticket_id)  # type: ignore[arg-type]
                 name = self.event_name(event)

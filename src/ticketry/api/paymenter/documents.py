@@ -19,6 +19,7 @@ from sqlalchemy.engine import RowMapping
 from ticketry.api.paymenter.mapping import priority_out, status_out
 from ticketry.api.paymenter.query import PageParams
 from ticketry.domain.slicing import Slice
+from ticketry.domain.tickets.records import TicketRecord
 
 MEDIA_TYPE = "application/vnd.api+json"
 
@@ -45,20 +46,20 @@ def _resource(
     return out
 
 
-def ticket_resource(row: RowMapping, relationships: dict[str, Any] | None = None) -> Resource:
+def ticket_resource(row: TicketRecord, relationships: dict[str, Any] | None = None) -> Resource:
     return _resource(
         "tickets",
-        row["id"],
+        row.id,
         {
-            "id": row["id"],
-            "subject": row["subject"],
-            "status": status_out(row["status"]),
-            "priority": priority_out(row["priority"]),
-            "assigned_to": row["assignee_contact_id"],
-            "user_id": row["requester_id"],
-            "department": row["department"],
-            "updated_at": timestamp(row["updated_at"]),
-            "created_at": timestamp(row["created_at"]),
+            "id": row.id,
+            "subject": row.subject,
+            "status": status_out(row.status),
+            "priority": priority_out(row.priority),
+            "assigned_to": row.assignee_contact_id,
+            "user_id": row.requester_id,
+            "department": row.department,
+            "updated_at": timestamp(row.updated_at),
+            "created_at": timestamp(row.created_at),
         },
         relationships or {},
     )
@@ -152,7 +153,7 @@ def collection_document(
     resources: list[Resource],
     included: Included | None,
     page: PageParams,
-    result: Slice,
+    result: Slice[Any],
 ) -> Response[bytes]:
     """Laravel's simple paginator: links first/prev/next (null ones dropped), no total.
 

@@ -38,7 +38,8 @@ from ticketry.domain.conversations.people import (
 )
 from ticketry.domain.conversations.queries import attachments_for_messages
 from ticketry.domain.conversations.services import message_create, message_delete
-from ticketry.domain.tickets.rows import ticket_rows_by_ids
+from ticketry.domain.tickets.queries import ticket_get_many
+from ticketry.domain.tickets.records import FLAT
 
 # ``ticket_id`` is Ticketry's addition (Paymenter has no way to list one ticket's messages).
 FILTERS = ["id", "ticket_id"]
@@ -62,7 +63,9 @@ async def message_documents(
         else {}
     )
     tickets = (
-        await ticket_rows_by_ids(db, account_id=account_id, ids=[r["ticket_id"] for r in rows])
+        await ticket_get_many(
+            db, account_id=account_id, ids=[r["ticket_id"] for r in rows], projection=FLAT
+        )
         if "ticket" in includes
         else {}
     )
@@ -133,7 +136,7 @@ async def messages_index(
         offset=page.offset,
         limit=page.per_page,
     )
-    resources, included = await message_documents(db, api_key.account.id, result.rows, includes)
+    resources, included = await message_documents(db, api_key.account.id, result.items, includes)
     return collection_document(request, resources, included, page, result)
 
 
@@ -153,12 +156,12 @@ async def messages_store(
     )
     person, ticket = valid["user_id"], valid["ticket_id"]
     agent = None
-    if person["id"] != ticket["requester_id"] and person["user_id"] is not None:
+    if person["id"] != ticket.requester_id and person["user_id"] is not None:
         agent = await agent_of_person(db, account_id=api_key.account.id, person_id=person["id"])
     message = await message_create(
         db,
         account=api_key.account,
-        ticket_ref=ticket["id"],
+        ticket_ref=ticket.id,
         body=valid["message"],
         is_public=True,
         author_user=agent,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, delete, get, patch, post, put
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.paymenter import mapping
@@ -32,7 +31,9 @@ from ticketry.api.paymenter.validation import check_ticket, departments_of
 from ticketry.domain.conversations.people import message_rows_for_tickets, people_by_ids
 from ticketry.domain.tickets import services
 from ticketry.domain.tickets.commands import TicketData
-from ticketry.domain.tickets.rows import TicketRowFilter, ticket_row_get, ticket_rows_slice
+from ticketry.domain.tickets.filters import Sort, TicketFilter
+from ticketry.domain.tickets.queries import ticket_get_many, ticket_slice
+from ticketry.domain.tickets.records import FLAT, TicketRecord
 
 FILTERS = ["id", "user_id", "status", "priority", "department"]
 SORTS = ["id", "created_at", "updated_at", "status", "priority", "department"]
@@ -40,24 +41,22 @@ RELATIONS = ["messages", "user", "assigned_to"]
 
 
 async def ticket_documents(
-    db: AsyncSession, account_id: int, rows: list[RowMapping], includes: set[str]
+    db: AsyncSession, account_id: int, rows: list[TicketRecord], includes: set[str]
 ) -> tuple[list[Resource], Included | None]:
     """Ticket resources with the requested relations: one query per relation kind."""
     if not includes:
         return [ticket_resource(row) for row in rows], None
     people = {}
     if includes & {"user", "assigned_to"}:
-        wanted = [r["requester_id"] for r in rows if "user" in includes and r["requester_id"]]
+        wanted = [r.requester_id for r in rows if "user" in includes and r.requester_id]
         wanted += [
-            r["assignee_contact_id"]
+            r.assignee_contact_id
             for r in rows
-            if "assigned_to" in includes and r["assignee_contact_id"]
+            if "assigned_to" in includes and r.assignee_contact_id
         ]
         people = await people_by_ids(db, account_id=account_id, ids=wanted)
     messages = (
-        await message_rows_for_tickets(
-            db, account_id=account_id, ticket_ids=[r["id"] for r in rows]
-        )
+        await message_rows_for_tickets(db, account_id=account_id, ticket_ids=[r.id for r in rows])
         if "messages" in includes
         else {}
     )
@@ -66,14 +65,14 @@ async def ticket_documents(
     for row in rows:
         relationships: dict[str, Any] = {}
         if "messages" in includes:
-            own = messages.get(row["id"], [])
+            own = messages.get(row.id, [])
             relationships["messages"] = {
                 "data": [identifier("ticketMessages", m["id"]) for m in own]
             }
             included.add(message_resource(m) for m in own)
         for relation, column in (("user", "requester_id"), ("assigned_to", "assignee_contact_id")):
             if relation in includes:
-                person = people.get(row[column])
+                person = people.get(getattr(row, column))
                 relationships[relation] = {
                     "data": identifier("users", person["id"]) if person else None
                 }
@@ -82,10 +81,18 @@ async def ticket_documents(
     return resources, included
 
 
-async def _ticket_row(db: AsyncSession, principal: ApiKeyPrincipal, raw_id: str) -> RowMapping:
-    row = await ticket_row_get(
-        db, account_id=principal.account.id, ticket_id=parse_id("Ticket", raw_id)
-    )
+async def ticket_record(
+    db: AsyncSession, account_id: int, ticket_id: int | None
+) -> TicketRecord | None:
+    """A ticket as this face shows it (its own columns), or None."""
+    if ticket_id is None:
+        return None
+    found = await ticket_get_many(db, account_id=account_id, ids=[ticket_id], projection=FLAT)
+    return found.get(ticket_id)
+
+
+async def _ticket_row(db: AsyncSession, principal: ApiKeyPrincipal, raw_id: str) -> TicketRecord:
+    row = await ticket_record(db, principal.account.id, parse_id("Ticket", raw_id))
     if row is None:
         raise model_not_found("Ticket", raw_id)
     return row
@@ -106,7 +113,11 @@ async def tickets_index(
     )
     order = parse_sort(request.query_params.get("sort"), SORTS)
     page = parse_page(request)
-    flt = TicketRowFilter()
+    flt = TicketFilter(
+        # Missing values sort first ascending and last descending, as in Laravel on MySQL.
+        ordering=[Sort(k, descending=d, nulls="last" if d else "first") for k, d in order]
+        or [Sort("id")]
+    )
     if "id" in filters:
         flt.ids = int_values(filters["id"])
     if "user_id" in filters:
@@ -117,15 +128,15 @@ async def tickets_index(
         flt.priorities = mapping.priorities_matching(filters["priority"])
     if "department" in filters:
         flt.department_contains = filters["department"]
-    result = await ticket_rows_slice(
+    result = await ticket_slice(
         db,
         account_id=api_key.account.id,
         flt=flt,
-        order=order,
         offset=page.offset,
         limit=page.per_page,
+        projection=FLAT,
     )
-    resources, included = await ticket_documents(db, api_key.account.id, result.rows, includes)
+    resources, included = await ticket_documents(db, api_key.account.id, result.items, includes)
     return collection_document(request, resources, included, page, result)
 
 
@@ -155,7 +166,7 @@ async def tickets_store(
     if valid.get("assigned_to") is not None:
         data.assignee = valid["assigned_to"]["user_id"]
     ticket = await services.ticket_create(db, account=api_key.account, actor=None, data=data)
-    row = await ticket_row_get(db, account_id=api_key.account.id, ticket_id=ticket.id)
+    row = await ticket_record(db, api_key.account.id, ticket.id)
     assert row is not None
     return single_document(ticket_resource(row), None, status=201)
 
@@ -195,18 +206,18 @@ async def _update(
     if "department" in valid:
         data.department = valid["department"]
     if "status" in valid:
-        status = mapping.status_for_update(valid["status"], row["status"])
+        status = mapping.status_for_update(valid["status"], row.status)
         if status is not None:
             data.status = status
     if "priority" in valid:
-        priority = mapping.priority_for_update(valid["priority"], row["priority"])
+        priority = mapping.priority_for_update(valid["priority"], row.priority)
         if priority is not None:
             data.priority = priority
     if "assigned_to" in valid:
         person = valid["assigned_to"]
         data.assignee = person["user_id"] if person is not None else None
-    await services.ticket_update(db, account=api_key.account, actor=None, ref=row["id"], data=data)
-    updated = await ticket_row_get(db, account_id=api_key.account.id, ticket_id=row["id"])
+    await services.ticket_update(db, account=api_key.account, actor=None, ref=row.id, data=data)
+    updated = await ticket_record(db, api_key.account.id, row.id)
     assert updated is not None
     return single_document(ticket_resource(updated), None)
 
@@ -243,7 +254,7 @@ async def tickets_destroy(db: AsyncSession, api_key: ApiKeyPrincipal, ticket: st
     """Deletes the ticket with its messages (204)."""
     api_key.require("admin.tickets.delete")
     row = await _ticket_row(db, api_key, ticket)
-    await services.ticket_delete(db, account=api_key.account, actor=None, ref=row["id"])
+    await services.ticket_delete(db, account=api_key.account, actor=None, ref=row.id)
 
 
 HANDLERS = [

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ticketry.api.paymenter.mapping import PRIORITIES, STATUSES
 from ticketry.domain.conversations.people import person_get
 from ticketry.domain.errors import ValidationFailed
-from ticketry.domain.tickets.rows import ticket_row_get
+from ticketry.domain.tickets.queries import ticket_get_many
+from ticketry.domain.tickets.records import FLAT
 
 MAX_SUBJECT = 255
 MAX_MESSAGE = 5000
@@ -172,7 +173,9 @@ async def check_message(
     if rules.required("ticket_id"):
         ticket_id = _as_id(data["ticket_id"])
         ticket = (
-            await ticket_row_get(db, account_id=account_id, ticket_id=ticket_id)
+            (
+                await ticket_get_many(db, account_id=account_id, ids=[ticket_id], projection=FLAT)
+            ).get(ticket_id)
             if ticket_id is not None
             else None
         )

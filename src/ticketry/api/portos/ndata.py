@@ -23,21 +23,74 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
 from ticketry.domain.errors import ErrorCollector
-from ticketry.domain.tickets.pos_query import (
+from ticketry.domain.tickets.filters import (
     ARITY,
-    FILTER_MEMBERS,
-    OPERATORS,
-    SORT_MEMBERS,
+    FIELD_KINDS,
     Condition,
     Kind,
-    SortKey,
-    TicketQuery,
+    Sort,
     Value,
 )
+from ticketry.domain.tickets.filters import OPERATORS as FIELD_OPERATORS
+
+# PORTOS's ticket members and the domain's ticket fields they are.
+MEMBERS = {
+    "IsClosed": "is_closed",
+    "HasCustomer": "has_customer",
+    "HasDiscount": "has_discount",
+    "HasNegativeItem": "has_negative_item",
+    "HasReturnedItem": "has_returned_item",
+    "Id": "public_id",
+    "ExternalId": "external_id",
+    "Name": "subject",
+    "DeviceName": "device_name",
+    "PurchaseType": "purchase_type",
+    "OriginDeviceName": "origin_device_name",
+    "CurrencyLabel": "currency",
+    "DiscountRate": "discount_rate",
+    "OpenDate": "created_at",
+    "CloseDate": "closed_at",
+    "CloseInfoDeviceName": "close_device_name",
+    "CloseInfoFiscalName": "close_fiscal_name",
+    "CloseInfoNumber": "close_number",
+    "CloseInfoDailySalesReportNumber": "close_daily_sales_report_number",
+    "CloseInfoFiscalMemorySerialNumber": "close_fiscal_memory_serial_number",
+    "LocationTableName": "location_table_name",
+    "LocationZoneName": "location_zone_name",
+    "CustomerCardSerialNumber": "customer_card_serial_number",
+    "EmployeeUserName": "employee_email",
+    "ItemPluCode": "item.plu_code",
+    "ItemPluStockName": "item.plu_stock_name",
+}
+FILTER_MEMBERS: dict[str, Kind] = {m: FIELD_KINDS[f] for m, f in MEMBERS.items()}
+# Sorting: every member but the computed booleans and the item members; Id sorts in creation
+# order; IsClosed sorts open tickets first.
+SORT_MEMBERS: dict[str, str] = {
+    m: f for m, f in MEMBERS.items() if FILTER_MEMBERS[m] != "bool" and not f.startswith("item.")
+}
+SORT_MEMBERS["Id"] = "id"
+SORT_MEMBERS["IsClosed"] = "is_closed"
+# NData's operators: the domain's, but for its any-of substring match.
+OPERATORS: dict[Kind, tuple[str, ...]] = {
+    kind: tuple(op for op in ops if op != "contains") for kind, ops in FIELD_OPERATORS.items()
+}
+
+
+@dataclass
+class TicketQuery:
+    """A parsed NData query: conditions and sort on the domain's fields, the slice."""
+
+    conditions: list[Condition] = field(default_factory=list)
+    sort: list[Sort] = field(default_factory=list)
+    skip: int = 0
+    take: int = 100
+    count_only: bool = False
+
 
 MAX_TAKE = 1000
 DEFAULT_TAKE = 100
@@ -166,12 +219,13 @@ def parse_operations(member: str, text: str) -> list[Condition]:
             allowed = ", ".join(OPERATORS[kind])
             raise NDataError(f"'{op}' is not supported on {member}; use one of: {allowed}.")
         args = tuple(parse_value(kind, a) for a in raw_args)
-        conditions.append(Condition(member=member, op=op, args=args))
+        conditions.append(Condition(field=MEMBERS[member], op=op, args=args))
     return conditions
 
 
-def parse_sort(text: str) -> list[SortKey]:
-    keys: list[SortKey] = []
+def parse_sort(text: str) -> list[Sort]:
+    """Missing values sort last, whichever the direction."""
+    keys: list[Sort] = []
     for raw in text.split(","):
         key = raw.strip()
         if not key:
@@ -187,7 +241,7 @@ def parse_sort(text: str) -> list[SortKey]:
         member = _SORT_BY_LOWER.get(key.strip().lower())
         if member is None:
             raise NDataError(f"'{key}' cannot be sorted on.")
-        keys.append(SortKey(member=member, descending=descending))
+        keys.append(Sort(SORT_MEMBERS[member], descending=descending, nulls="last"))
     return keys
 
 

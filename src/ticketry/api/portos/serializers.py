@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from msgspec import UNSET
-from sqlalchemy.engine import RowMapping
 
 from ticketry.api.portos import schemas as s
 from ticketry.domain.tickets.commands import (
@@ -16,109 +15,116 @@ from ticketry.domain.tickets.commands import (
     TicketData,
 )
 from ticketry.domain.tickets.pos_math import effective_discount, item_math
-from ticketry.domain.tickets.pos_query import PosTicketView
+from ticketry.domain.tickets.records import (
+    ItemRecord,
+    PosItemRecord,
+    PosRecord,
+    Projection,
+    TicketRecord,
+)
 
 ZERO = Decimal(0)
+# What a PORTOS ticket shows: its point-of-sale section and receipt lines.
+PROJECTION = Projection(items="full", tags=False, shipments=False, bound_order=False, pos=True)
 
 
-def _item_out(row: RowMapping, ticket_discount: Decimal | None) -> s.TicketItemOut:
-    unit_price = row["unit_price"]
+def _item_out(item: ItemRecord, ticket_discount: Decimal | None) -> s.TicketItemOut:
+    pos = item.pos or PosItemRecord()
+    unit_price = pos.unit_price
     if unit_price is None:  # a product written by another face: derive from its prices
-        unit_price = row["price_without_vat"] or ZERO
-    vat_rate = row["vat_rate"]
+        unit_price = item.price_without_vat or ZERO
+    vat_rate = pos.vat_rate
     if vat_rate is None:
         vat_rate = ZERO
-        if row["price_without_vat"] and row["price_vat"] is not None:
-            vat_rate = (row["price_vat"] * 100 / row["price_without_vat"]).quantize(Decimal("0.01"))
-    allowed = row["is_discount_allowed"] if row["is_discount_allowed"] is not None else True
+        if item.price_without_vat and item.price_vat is not None:
+            vat_rate = (item.price_vat * 100 / item.price_without_vat).quantize(Decimal("0.01"))
+    allowed = pos.is_discount_allowed if pos.is_discount_allowed is not None else True
     math = item_math(
         unit_price=unit_price,
         vat_rate=vat_rate,
-        quantity=row["amount"],
+        quantity=item.amount,
         ticket_discount_rate=ticket_discount,
-        item_discount_rate=row["discount_rate"],
+        item_discount_rate=pos.discount_rate,
         is_discount_allowed=allowed,
     )
     return s.TicketItemOut(
-        id=row["id"],
-        name=row["name"],
-        type=row["item_type"],
-        quantity=s.QuantityOut(amount=row["amount"], unit=row["quantity_unit"]),
+        id=item.id,
+        name=item.name,
+        type=pos.item_type,
+        quantity=s.QuantityOut(amount=item.amount, unit=pos.quantity_unit),
         unit_price=unit_price,
         vat=math.vat,
         unit_price_including_vat=math.unit_price_incl_vat,
-        discount_rate=row["discount_rate"] or ZERO,
+        discount_rate=pos.discount_rate or ZERO,
         effective_discount=effective_discount(
-            ticket_discount, row["discount_rate"], is_discount_allowed=allowed
+            ticket_discount, pos.discount_rate, is_discount_allowed=allowed
         ),
-        total_price=row["total_price"] if row["total_price"] is not None else math.total_price,
+        total_price=pos.total_price if pos.total_price is not None else math.total_price,
         plu=s.PluOut(
-            code=row["plu_code"],
-            name=row["name"],
-            stock_name=row["plu_stock_name"],
+            code=pos.plu_code,
+            name=item.name,
+            stock_name=pos.plu_stock_name,
             vat_info=s.VatInfoOut(rate=vat_rate),
             is_discount_allowed=allowed,
         ),
     )
 
 
-def ticket_out(view: PosTicketView) -> s.TicketOut:
-    t = view.ticket
-    items = [_item_out(row, t["discount_rate"]) for row in view.items]
-    has_customer = bool(
-        t["customer_name"] or t["customer_email"] or t["customer_card_serial_number"]
-    )
-    has_location = t["location_table_name"] is not None or t["location_zone_name"] is not None
-    closed = t["closed_at"] is not None
-    total = t["total_price"]
+def ticket_out(t: TicketRecord) -> s.TicketOut:
+    p = t.pos or PosRecord()
+    items = [_item_out(item, p.discount_rate) for item in t.items]
+    has_customer = bool(t.customer_name or t.customer_email or p.customer_card_serial_number)
+    has_location = p.location_table_name is not None or p.location_zone_name is not None
+    closed = t.closed_at is not None
+    total = p.total_price
     if total is None:
-        total = sum((i.total_price for i in items), ZERO) + (t["rounding_amount"] or ZERO)
-    discount = t["discount_amount"]
+        total = sum((i.total_price for i in items), ZERO) + (p.rounding_amount or ZERO)
+    discount = p.discount_amount
     if discount is None:
         discount = sum(
             (i.unit_price_including_vat * i.quantity.amount - i.total_price for i in items), ZERO
         )
     return s.TicketOut(
-        id=str(t["public_id"]),
-        v=t["version"],
-        external_id=t["external_id"],
-        name=t["subject"],
-        purchase_type=t["purchase_type"],
-        device_name=t["device_name"],
-        origin_device_name=t["origin_device_name"],
-        currency=s.CurrencyOut(label=t["currency"]),
-        discount_rate=t["discount_rate"] or ZERO,
-        open_date=t["created_at"],
-        close_date=t["closed_at"],
+        id=str(t.public_id),
+        v=t.version,
+        external_id=p.external_id,
+        name=t.subject,
+        purchase_type=p.purchase_type,
+        device_name=p.device_name,
+        origin_device_name=p.origin_device_name,
+        currency=s.CurrencyOut(label=t.currency),
+        discount_rate=p.discount_rate or ZERO,
+        open_date=t.created_at,
+        close_date=t.closed_at,
         close_info=s.CloseInfoOut(
-            device_name=t["close_device_name"],
-            fiscal_name=t["close_fiscal_name"],
-            number=t["close_number"],
-            daily_sales_report_number=t["close_daily_sales_report_number"],
-            fiscal_memory_serial_number=t["close_fiscal_memory_serial_number"],
+            device_name=p.close_device_name,
+            fiscal_name=p.close_fiscal_name,
+            number=p.close_number,
+            daily_sales_report_number=p.close_daily_sales_report_number,
+            fiscal_memory_serial_number=p.close_fiscal_memory_serial_number,
         )
         if closed
         else None,
         location=s.LocationOut(
-            table=s.NamedOut(name=t["location_table_name"]),
-            zone=s.NamedOut(name=t["location_zone_name"]),
+            table=s.NamedOut(name=p.location_table_name),
+            zone=s.NamedOut(name=p.location_zone_name),
         )
         if has_location
         else None,
         customer=s.CustomerOut(
-            name=t["customer_name"],
-            email=t["customer_email"],
-            phone=t["customer_phone"],
-            card=s.CardOut(serial_number=t["customer_card_serial_number"])
-            if t["customer_card_serial_number"]
+            name=t.customer_name,
+            email=t.customer_email,
+            phone=t.customer_phone,
+            card=s.CardOut(serial_number=p.customer_card_serial_number)
+            if p.customer_card_serial_number
             else None,
-            discount_rate=t["customer_discount_rate"] or ZERO,
+            discount_rate=p.customer_discount_rate or ZERO,
         )
         if has_customer
         else None,
-        employee=s.EmployeeOut(user_name=t["employee_email"]) if t["employee_email"] else None,
+        employee=s.EmployeeOut(user_name=p.employee_email) if p.employee_email else None,
         items=items,
-        rounding_amount=t["rounding_amount"] or ZERO,
+        rounding_amount=p.rounding_amount or ZERO,
         discount_amount=discount,
         total_price=total,
     )

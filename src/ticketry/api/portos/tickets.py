@@ -13,9 +13,10 @@ from ticketry.api.portos import schemas as s
 from ticketry.api.portos.deps import Principal, read_body, read_optional_body
 from ticketry.api.portos.ndata import parse_query
 from ticketry.api.portos.responses import PortosResponse
-from ticketry.api.portos.serializers import close_data, ticket_data, ticket_out
+from ticketry.api.portos.serializers import PROJECTION, close_data, ticket_data, ticket_out
 from ticketry.domain.errors import NotFound, ValidationFailed
-from ticketry.domain.tickets import pos, pos_query
+from ticketry.domain.tickets import pos, queries
+from ticketry.domain.tickets.filters import Sort, TicketFilter
 
 
 def _ticket_id(raw: str) -> uuid.UUID:
@@ -26,8 +27,10 @@ def _ticket_id(raw: str) -> uuid.UUID:
 
 
 async def _view(db: AsyncSession, principal: Principal, public_id: uuid.UUID) -> s.TicketOut:
-    view = await pos_query.ticket_pos_get(db, account_id=principal.account.id, public_id=public_id)
-    return ticket_out(view)
+    ticket = await queries.ticket_get(
+        db, account_id=principal.account.id, ref=public_id, projection=PROJECTION
+    )
+    return ticket_out(ticket)
 
 
 def _device(principal: Principal) -> str | None:
@@ -42,11 +45,19 @@ async def tickets_list(
     the member filters of docs/portos.md (e.g. ``DiscountRate=gt:0;lt:50``)."""
     principal.require_read()
     query = parse_query(request.query_params.multi_items())
+    flt = TicketFilter(conditions=query.conditions, ordering=query.sort or [Sort("id")])
     if query.count_only:
-        count = await pos_query.ticket_pos_count(db, account_id=principal.account.id, query=query)
+        count = await queries.ticket_count(db, account_id=principal.account.id, flt=flt)
         return s.TicketQueryResult(count=count)
-    views = await pos_query.ticket_pos_list(db, account_id=principal.account.id, query=query)
-    return s.TicketQueryResult(items=[ticket_out(v) for v in views])
+    page = await queries.ticket_slice(
+        db,
+        account_id=principal.account.id,
+        flt=flt,
+        offset=query.skip,
+        limit=query.take,
+        projection=PROJECTION,
+    )
+    return s.TicketQueryResult(items=[ticket_out(t) for t in page.items])
 
 
 @get("/tickets/{ticket_id:str}", operation_id="tickets_get", summary="Get ticket")

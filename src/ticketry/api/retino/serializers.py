@@ -10,13 +10,14 @@ from sqlalchemy.engine import RowMapping
 
 from ticketry.api.retino import schemas as s
 from ticketry.domain.tickets.commands import CustomerData, ItemData, PriceData, TicketData
-from ticketry.domain.tickets.queries import TicketView
+from ticketry.domain.tickets.records import ItemRecord, TicketRecord
 
 # Domain field → Retino field, for error bodies.
 FIELD_NAMES = {"assignee": "owner"}
 
 
 def product_out(row: RowMapping) -> s.ProductOut:
+    """A product read on its own (the products endpoints)."""
     return s.ProductOut(
         id=row["public_id"],
         bound_order_item=row["bound_order_item_public_id"],
@@ -38,54 +39,73 @@ def product_out(row: RowMapping) -> s.ProductOut:
     )
 
 
-def ticket_out(view: TicketView) -> s.TicketOut:
-    t = view.ticket
-    order = view.bound_order
+def item_out(item: ItemRecord) -> s.ProductOut:
+    return s.ProductOut(
+        id=item.public_id,
+        bound_order_item=item.bound_order_item_public_id,
+        price=s.PriceOut(
+            with_vat=item.price_with_vat, without_vat=item.price_without_vat, vat=item.price_vat
+        ),
+        files=item.file_ids,
+        name=item.name,
+        manufacturer=item.manufacturer,
+        category=item.category,
+        product_id=item.product_id,
+        variant=item.variant,
+        ean=item.ean,
+        serial=item.serial,
+        amount=item.amount,
+        custom_fields=item.custom_fields,
+    )
+
+
+def ticket_out(t: TicketRecord) -> s.TicketOut:
+    order = t.bound_order
     return s.TicketOut(
-        id=t["public_id"],
-        code=t["code"],
-        state=t["state_public_id"],
-        tags=view.tags,
-        type=t["type_public_id"],
-        owner=t["assignee_public_id"],
+        id=t.public_id,
+        code=t.code,
+        state=t.state_public_id,  # type: ignore[arg-type]  # every ticket has a state
+        tags=[tag.public_id for tag in t.tags],
+        type=t.type_public_id,
+        owner=t.assignee_public_id,
         bound_order=s.BoundOrderOut(
-            id=order["public_id"],
-            code=order["code"],
-            remote_id=order["remote_id"],
-            order_date=order["order_date"],
-            currency=order["currency"],
+            id=order.public_id,
+            code=order.code,
+            remote_id=order.remote_id,
+            order_date=order.order_date,
+            currency=order.currency,
         )
         if order is not None
         else None,
-        products=[product_out(p) for p in view.products],
+        products=[item_out(item) for item in t.items],
         shipping=[
             s.ShippingOut(
-                id=sh["public_id"],
-                carrier=sh["carrier"],
-                tracking_number=sh["tracking_number"],
-                tracking_url=sh["tracking_url"],
-                direction=sh["direction"],
-                created_at=sh["created_at"],
+                id=sh.public_id,
+                carrier=sh.carrier,
+                tracking_number=sh.tracking_number,
+                tracking_url=sh.tracking_url,
+                direction=sh.direction,
+                created_at=sh.created_at,
             )
-            for sh in view.shipments
+            for sh in t.shipments
         ],
         customer=s.CustomerOut(
-            name=t["customer_name"], email=t["customer_email"], phone=t["customer_phone"]
+            name=t.customer_name, email=t.customer_email, phone=t.customer_phone
         ),
-        company=t["company"],
-        currency=t["currency"],
-        language=t["language"],
-        country=t["country"],
-        order_id=t["order_id"],
-        order_date=t["order_date"],
-        customer_rating=t["customer_rating"],
-        customer_rating_comment=t["customer_rating_comment"],
-        custom_fields=t["custom_fields"] or {},
-        verification_state=t["verification_state"],
-        is_unread=t["is_unread"],
-        created_at=t["created_at"],
-        updated_at=t["updated_at"],
-        closed_at=t["closed_at"],
+        company=t.company,
+        currency=t.currency,
+        language=t.language,
+        country=t.country,
+        order_id=t.order_id,
+        order_date=t.order_date,
+        customer_rating=t.customer_rating,
+        customer_rating_comment=t.customer_rating_comment,
+        custom_fields=t.custom_fields,
+        verification_state=t.verification_state,
+        is_unread=t.is_unread,
+        created_at=t.created_at,
+        updated_at=t.updated_at,
+        closed_at=t.closed_at,
     )
 
 

@@ -22,10 +22,10 @@ from ticketry.domain.accounts.rights import TICKETS_EDIT, TICKETS_VIEW
 from ticketry.domain.errors import ValidationFailed
 from ticketry.domain.pagination import Page
 from ticketry.domain.tickets import queries, services
-from ticketry.domain.tickets.queries import TicketFilter, TicketView
+from ticketry.domain.tickets.queries import TicketFilter, TicketRecord
 
 
-def _paginated(page: Page[TicketView]) -> s.Paginated[s.TicketOut]:
+def _paginated(page: Page[TicketRecord]) -> s.Paginated[s.TicketOut]:
     return s.Paginated(
         count=page.count,
         current_page=page.page,
@@ -62,7 +62,7 @@ async def tickets_list(
     except ValidationFailed as exc:
         errors.update(exc.errors)
     raise_param_errors(errors)
-    result = await queries.ticket_list(
+    result = await queries.ticket_page(
         db,
         account_id=principal.account.id,
         flt=flt,
@@ -85,7 +85,7 @@ async def tickets_search(
     ids, EANs and serial numbers, and shipping tracking numbers."""
     principal.require(TICKETS_VIEW)
     flt = TicketFilter(search=search or "")
-    result = await queries.ticket_list(
+    result = await queries.ticket_page(
         db,
         account_id=principal.account.id,
         flt=flt,

@@ -12,11 +12,11 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.api.retino.serializers import product_out, ticket_out
+from ticketry.api.retino.serializers import item_out, ticket_out
 from ticketry.domain.events.models import Event
 from ticketry.domain.orders.models import Order, Store
 from ticketry.domain.refunds.models import CreditNote
-from ticketry.domain.tickets.queries import TicketView, ticket_get_many
+from ticketry.domain.tickets.queries import TicketRecord, ticket_get_many
 from ticketry.worker.flavours import Built
 
 # Domain event type → Retino event name. Closing is a ticket update for Retino; reopening
@@ -76,7 +76,7 @@ class RetinoFlavour:
 
     async def _prefetch_tickets(
         self, session: AsyncSession, events: list[Event]
-    ) -> dict[int, TicketView | None]:
+    ) -> dict[int, TicketRecord | None]:
         """Every ticket the batch's ticket events need, a few queries per account rather
         than per ticket; deleted tickets map to None."""
         wanted: dict[int, set[int]] = {}
@@ -84,14 +84,14 @@ class RetinoFlavour:
             if event.entity_type in ("ticket", "ticket_item") and event.ticket_id is not None:
                 if self.event_name(event) is not None:
                     wanted.setdefault(event.account_id, set()).add(event.ticket_id)
-        found: dict[int, TicketView | None] = {}
+        found: dict[int, TicketRecord | None] = {}
         for account_id, ids in wanted.items():
             views = await ticket_get_many(session, account_id=account_id, ids=list(ids))
             found.update({ticket_id: views.get(ticket_id) for ticket_id in ids})
         return found
 
     async def _ticket_body(
-        self, session: AsyncSession, event: Event, cache: dict[int, TicketView | None]
+        self, session: AsyncSession, event: Event, cache: dict[int, TicketRecord | None]
     ) -> dict[str, Any] | None:
         if event.ticket_id is None:
             return None
@@ -101,10 +101,8 @@ class RetinoFlavour:
         body: dict[str, Any] = {"ticket": _plain(ticket_out(view))}
         if event.entity_type == "ticket_item":
             item_id = event.data.get("item_public_id")
-            product = next((p for p in view.products if str(p["public_id"]) == item_id), None)
-            body["product"] = (
-                _plain(product_out(product)) if product is not None else {"id": item_id}
-            )
+            product = next((p for p in view.items if str(p.public_id) == item_id), None)
+            body["product"] = _plain(item_out(product)) if product is not None else {"id": item_id}
         return body
 
     async def _credit_note_body(self, session: AsyncSession, event: Event) -> dict[str, Any] | None:

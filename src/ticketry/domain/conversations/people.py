@@ -88,7 +88,7 @@ async def message_rows_slice(
     order: list[tuple[str, bool]],
     offset: int,
     limit: int,
-) -> Slice:
+) -> Slice[RowMapping]:
     stmt = _messages_select(account_id)
     if flt.ids is not None:
         stmt = stmt.where(Message.id.in_(flt.ids))

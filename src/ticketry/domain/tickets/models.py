@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -212,3 +213,16 @@ class TicketCodeCounter(Base):
     )
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class TicketCount(Base):
+    """How many of an account's tickets have a status, spread over shards (see counts.py)."""
+
+    __tablename__ = "ticket_counts"
+
+    account_id: Mapped[int] = mapped_column(
+        IntPK, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.errors import Conflict, ErrorCollector, Forbidden, ValidationFailed
-from ticketry.domain.events.services import event_record
 from ticketry.domain.tickets import services
 from ticketry.domain.tickets.commands import (
     CloseInfoData,
@@ -402,15 +401,4 @@ async def ticket_pos_delete(
     _require(actor, TICKET_DELETE)
     if ticket.closed_at is not None:
         raise TicketClosed()
-    event_record(
-        session,
-        account_id=account.id,
-        event_type="ticket.deleted",
-        entity_type="ticket",
-        entity_id=ticket.id,
-        ticket_id=None,
-        actor_user_id=actor.id,
-        data={"public_id": str(ticket.public_id), "code": ticket.code},
-    )
-    await session.delete(ticket)
-    await session.commit()
+    await services.ticket_delete(session, account=account, actor=actor, ref=ticket.id)

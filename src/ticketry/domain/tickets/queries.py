@@ -1,273 +1,257 @@
-"""Reading tickets: list, search, detail. Related rows are batch-loaded, never per ticket."""
+"""Reading tickets: the one reader every face, the desk and the webhooks go through.
+
+A read is a ``TicketFilter`` (which tickets, in which order), a page (numbered with a total,
+an offset slice, or a keyset cursor) and a ``Projection`` (which parts of each ticket). It
+runs as one statement that returns the page's whole document (``documents.py``): the
+page's ticket ids are found on the account's ordering index alone (an index-only scan, also
+for deep pages: a deferred join), then only those tickets are joined and built. msgspec
+decodes the document straight into ``TicketRecord`` structs; a face keeps only its
+serializer. Totals for numbered pages come from the per-account counters (``counts.py``)
+when the filter allows, else from one COUNT on the same filter.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+import msgspec
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.elements import BindParameter
 
-from ticketry.domain.accounts.models import User
-from ticketry.domain.catalog.models import Tag, TicketState, TicketType
 from ticketry.domain.errors import NotFound
-from ticketry.domain.orders.models import Order, OrderItem
-from ticketry.domain.pagination import (
-    Page,
-    PageRequest,
-    keyset_beyond,
-    ordering_clauses,
-    ordering_parse,
-    paginate_rows,
-)
+from ticketry.domain.orders.models import OrderItem
+from ticketry.domain.pagination import Page, PageRequest, keyset_beyond, ordering_parse
 from ticketry.domain.refs import Ref, ref_clause, ref_id_or_404
-from ticketry.domain.search import like_pattern, search_terms
-from ticketry.domain.sql_hints import likely
-from ticketry.domain.tickets.models import Shipment, Ticket, TicketItem, ticket_tags
-from ticketry.domain.tickets.search_sql import ticket_text_contains
+from ticketry.domain.slicing import Slice
+from ticketry.domain.sql_json import json_array, json_text
+from ticketry.domain.tickets import counts
+from ticketry.domain.tickets.documents import ticket_document
+from ticketry.domain.tickets.filters import (
+    Binder,
+    Condition,
+    Sort,
+    TicketFilter,
+    is_plain,
+    sort_expression,
+    where_clauses,
+)
+from ticketry.domain.tickets.models import Ticket, TicketItem
+from ticketry.domain.tickets.records import FULL, Projection, TicketRecord
+from ticketry.readpath import Read, read, shape_of
 
 ORDERING_FIELDS = ("created_at", "updated_at", "closed_at")
+T = TypeVar("T")
+
+_decode_page = msgspec.json.Decoder(list[TicketRecord]).decode
+
+
+def parse_ordering(raw: str | None) -> list[Sort]:
+    """DRF's ``ordering`` over ``ORDERING_FIELDS``; missing values last either way."""
+    keys = ordering_parse(raw, fields=ORDERING_FIELDS, default="-created_at")
+    return [Sort(k.lstrip("-"), descending=k.startswith("-"), nulls="last") for k in keys]
 
 
 @dataclass
-class TicketFilter:
-    created_at_from: datetime | None = None
-    updated_at_from: datetime | None = None
-    closed_at_from: datetime | None = None
-    is_closed: bool | None = None
-    search: str | None = None
-    ordering: list[str] = field(default_factory=lambda: ["-created_at"])
-    # Field filters (Next Commerce and any face that wants them); None: no filter.
-    id: int | None = None
-    statuses: list[str] | None = None
-    subject: str | None = None  # contains, case-insensitive
-    requester_id: int | None = None
-    assignee_id: int | None = None
-    order_number: str | None = None
-    item_ids: list[int] | None = None  # any of the ticket's products (TicketItem ids)
-    tag_ids: list[int] | None = None  # any of
-    type_id: int | None = None
-    priority: str | None = None
-    channel: str | None = None
-    created_from: date | None = None  # inclusive, whole days in UTC
-    created_to: date | None = None  # inclusive
-    filter_text: str | None = None  # ticket id, subject or requester e-mail
-    state_id: int | None = None
-    unassigned: bool = False  # only tickets nobody is assigned to
+class KeysetPage(Generic[T]):
+    items: list[T]
+    has_more: bool  # more tickets lie beyond this page in the direction read
 
 
-@dataclass
-class TicketView:
-    ticket: RowMapping
-    products: list[RowMapping] = field(default_factory=list)
-    tags: list[uuid.UUID] = field(default_factory=list)
-    shipments: list[RowMapping] = field(default_factory=list)
-    bound_order: RowMapping | None = None
+# A keyset position: the first sort key's value and the ticket id of a ticket.
+Position = tuple[Any, int]
 
 
-_state = aliased(TicketState)
-_type = aliased(TicketType)
-_owner = aliased(User)
+# ---- building the statements -----------------------------------------------------------
 
 
-def _base_select(account_id: int) -> Select[Any]:
+def _sort_keys(ordering: list[Sort]) -> list[Sort]:
+    """The ordering with the ticket id last, in the last key's direction."""
+    if ordering and ordering[-1].field == "id":
+        return ordering
+    last_desc = ordering[-1].descending if ordering else True
+    return [*ordering, Sort("id", descending=last_desc)]
+
+
+def _ids_select(
+    account_id: int, flt: TicketFilter, keys: list[Sort], b: Binder, *, reverse: bool = False
+) -> Select[Any]:
+    """The matching tickets' ids (and sort values ``s0, s1, …``) in ``keys`` order (reversed
+    when ``reverse``): the part of a page read from the account's indexes alone."""
+    read_keys = [Sort(k.field, not k.descending, k.nulls) for k in keys] if reverse else keys
+    columns = [sort_expression(Sort(k.field)).element.label(f"s{i}") for i, k in enumerate(keys)]
     return (
-        select(
-            Ticket.__table__,
-            _state.public_id.label("state_public_id"),
-            _type.public_id.label("type_public_id"),
-            _owner.public_id.label("assignee_public_id"),
-        )
-        .join(_state, _state.id == Ticket.state_id)
-        .outerjoin(_type, _type.id == Ticket.type_id)
-        .outerjoin(_owner, _owner.id == Ticket.assignee_id)
-        .where(Ticket.account_id == account_id)
+        select(*columns)
+        .where(Ticket.account_id == b(account_id), *where_clauses(flt, b))
+        .order_by(*[sort_expression(k) for k in read_keys])
     )
 
 
-def parse_ordering(raw: str | None) -> list[str]:
-    return ordering_parse(raw, fields=ORDERING_FIELDS, default="-created_at")
+def _document_read(
+    name: str, ids: Select[Any], keys: list[Sort], projection: Projection, b: Binder
+) -> Read:
+    """Wrap a select of ids (``_ids_select``, limited) into the statement that returns the
+    documents of those tickets, in ``keys`` order, as one JSON array."""
 
-
-def _apply_filter(stmt: Select[Any], flt: TicketFilter) -> Select[Any]:
-    if flt.created_at_from is not None:
-        stmt = stmt.where(Ticket.created_at >= flt.created_at_from)
-    if flt.updated_at_from is not None:
-        stmt = stmt.where(Ticket.updated_at >= flt.updated_at_from)
-    if flt.closed_at_from is not None:
-        stmt = stmt.where(Ticket.closed_at >= flt.closed_at_from)
-    if flt.is_closed is True:
-        stmt = stmt.where(Ticket.closed_at.is_not(None))
-    elif flt.is_closed is False:
-        # Most of an account's tickets may be open: see sql_hints.
-        stmt = stmt.where(likely(Ticket.closed_at.is_(None)))
-    if flt.search:
-        terms = search_terms(flt.search)
-        for term in terms:
-            stmt = stmt.where(ticket_text_contains(term))
-    return _apply_field_filters(stmt, flt)
-
-
-def _apply_field_filters(stmt: Select[Any], flt: TicketFilter) -> Select[Any]:
-    if flt.id is not None:
-        stmt = stmt.where(Ticket.id == flt.id)
-    if flt.statuses:
-        stmt = stmt.where(Ticket.status.in_(flt.statuses))
-    if flt.subject:
-        pattern = like_pattern(flt.subject.lower())
-        stmt = stmt.where(func.lower(Ticket.subject).like(pattern, escape="\\"))
-    for column, value in (
-        (Ticket.requester_id, flt.requester_id),
-        (Ticket.assignee_id, flt.assignee_id),
-        (Ticket.order_id, flt.order_number),
-        (Ticket.type_id, flt.type_id),
-        (Ticket.priority, flt.priority),
-        (Ticket.channel, flt.channel),
-        (Ticket.state_id, flt.state_id),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if flt.unassigned:
-        stmt = stmt.where(Ticket.assignee_id.is_(None))
-    if flt.item_ids:
-        stmt = stmt.where(
-            Ticket.id.in_(select(TicketItem.ticket_id).where(TicketItem.id.in_(flt.item_ids)))
+    def build(dialect: str) -> Any:
+        page = ids.subquery("page")
+        id_col = page.c[f"s{len(keys) - 1}"]
+        outer = []
+        for i, key in enumerate(keys):
+            column = page.c[f"s{i}"]
+            clause = column.desc() if key.descending else column.asc()
+            if key.nulls == "last":
+                clause = clause.nulls_last()
+            elif key.nulls == "first":
+                clause = clause.nulls_first()
+            outer.append(clause)
+        rows = (
+            select(ticket_document(projection, dialect))
+            .select_from(page.join(Ticket, Ticket.id == id_col))
+            .order_by(*outer)
         )
-    if flt.tag_ids:
-        stmt = stmt.where(
-            Ticket.id.in_(
-                select(ticket_tags.c.ticket_id).where(ticket_tags.c.tag_id.in_(flt.tag_ids))
+        return select(json_text(json_array(rows, dialect)))
+
+    key = (name, projection, shape_of(ids))  # the statement's shape
+    return Read(key=key, build=build, params=b.values)
+
+
+def _records(document: Any) -> list[TicketRecord]:
+    return _decode_page(document) if document else []
+
+
+async def _count(session: AsyncSession, account_id: int, flt: TicketFilter) -> Read:
+    if is_plain(flt):
+        return counts.count_read(account_id, counts.statuses_of(flt))
+    b = Binder()
+    stmt = select(func.count()).where(Ticket.account_id == b(account_id), *where_clauses(flt, b))
+    return Read(key=("count", shape_of(stmt)), build=lambda _: stmt, params=b.values)
+
+
+# ---- the readers -------------------------------------------------------------------------
+
+
+async def ticket_page(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    flt: TicketFilter,
+    page: PageRequest,
+    projection: Projection = FULL,
+) -> Page[TicketRecord]:
+    """A numbered page and the total (two statements, one snapshot). A page past the end
+    is a 404, as in DRF."""
+    keys = _sort_keys(flt.ordering)
+    b = Binder()
+    offset = (page.page - 1) * page.page_size
+    ids = _ids_select(account_id, flt, keys, b).limit(b(page.page_size)).offset(b(offset))
+    documents = _document_read("page", ids, keys, projection, b)
+    total, document = await read(session, await _count(session, account_id, flt), documents)
+    count = int(total or 0)
+    pages = max(1, -(-count // page.page_size))
+    if page.page > pages:
+        raise NotFound("Invalid page.")
+    return Page(items=_records(document), count=count, page=page.page, page_size=page.page_size)
+
+
+async def ticket_count(session: AsyncSession, *, account_id: int, flt: TicketFilter) -> int:
+    (total,) = await read(session, await _count(session, account_id, flt))
+    return int(total or 0)
+
+
+async def ticket_slice(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    flt: TicketFilter,
+    offset: int,
+    limit: int,
+    projection: Projection = FULL,
+) -> Slice[TicketRecord]:
+    """``limit`` tickets from ``offset`` on, and whether more follow (no total)."""
+    keys = _sort_keys(flt.ordering)
+    b = Binder()
+    ids = _ids_select(account_id, flt, keys, b).limit(b(limit + 1)).offset(b(offset))
+    (document,) = await read(session, _document_read("slice", ids, keys, projection, b))
+    records = _records(document)
+    return Slice(items=records[:limit], offset=offset, limit=limit, has_more=len(records) > limit)
+
+
+async def ticket_keyset(
+    session: AsyncSession,
+    *,
+    account_id: int,
+    flt: TicketFilter,
+    limit: int,
+    after: Position | None = None,
+    before: Position | None = None,
+    projection: Projection = FULL,
+) -> KeysetPage[TicketRecord]:
+    """``limit`` tickets in the filter's ordering (its first key and the id) strictly after
+    ``after``, or strictly before ``before``. No count and no offset: pages stay stable while
+    tickets are added, and a page costs the same at any depth."""
+    (first,) = flt.ordering[:1] or [Sort("created_at", descending=True)]
+    keys = [first, Sort("id", descending=first.descending)]
+    column = sort_expression(Sort(first.field)).element
+    b = Binder()
+    backwards = before is not None and after is None
+    position = before if backwards else after
+    ids = _ids_select(account_id, flt, keys, b, reverse=backwards)
+    if position is not None:
+        smaller = first.descending != backwards  # later in the order, read this way
+        ids = ids.where(
+            keyset_beyond(
+                column, Ticket.id, b(position[0], column.type), b(position[1]), smaller=smaller
             )
         )
-    if flt.created_from is not None:
-        stmt = stmt.where(Ticket.created_at >= datetime.combine(flt.created_from, time.min, UTC))
-    if flt.created_to is not None and flt.created_to < date.max:
-        end = datetime.combine(flt.created_to + timedelta(days=1), time.min, UTC)
-        stmt = stmt.where(Ticket.created_at < end)
-    if flt.filter_text and flt.filter_text.strip():
-        text = flt.filter_text.strip()
-        pattern = like_pattern(text.lower())
-        either: list[Any] = [
-            func.lower(Ticket.subject).like(pattern, escape="\\"),
-            Ticket.customer_email.like(pattern, escape="\\"),
-        ]
-        if text.isdigit() and len(text) < 18:
-            either.append(Ticket.id == int(text))
-        stmt = stmt.where(or_(*either))
-    return stmt
+    ids = ids.limit(b(limit + 1))
+    (document,) = await read(session, _document_read("keyset", ids, keys, projection, b))
+    records = _records(document)
+    has_more = len(records) > limit
+    if backwards:
+        records = records[-limit:] if has_more else records
+    else:
+        records = records[:limit]
+    return KeysetPage(items=records, has_more=has_more)
 
 
-def _related_statements() -> dict[str, Select[Any]]:
-    """The four selects of ``ticket_views``, built once: a page's ids and account go in as
-    bound parameters (``ids`` expanding), so a request only binds values instead of
-    building SQL expression trees again."""
-    ids: BindParameter[Any] = bindparam("ids", expanding=True)
-    account: BindParameter[Any] = bindparam("account_id")
-    bound_item = aliased(OrderItem)
-    return {
-        "products": select(
-            TicketItem.__table__, bound_item.public_id.label("bound_order_item_public_id")
-        )
-        .outerjoin(bound_item, bound_item.id == TicketItem.bound_order_item_id)
-        .where(TicketItem.ticket_id.in_(ids), TicketItem.account_id == account)
-        .order_by(TicketItem.ticket_id, TicketItem.position, TicketItem.id),
-        "tags": select(ticket_tags.c.ticket_id, Tag.public_id)
-        .join(Tag, Tag.id == ticket_tags.c.tag_id)
-        .where(ticket_tags.c.ticket_id.in_(ids), ticket_tags.c.account_id == account)
-        .order_by(ticket_tags.c.ticket_id, Tag.id),
-        "shipments": select(Shipment.__table__)
-        .where(Shipment.ticket_id.in_(ids), Shipment.account_id == account)
-        .order_by(Shipment.ticket_id, Shipment.id),
-        "orders": select(
-            Order.id, Order.public_id, Order.code, Order.remote_id, Order.order_date, Order.currency
-        ).where(Order.id.in_(ids), Order.account_id == account),
-    }
-
-
-_RELATED: dict[str, Select[Any]] = {}
-
-
-async def ticket_views(
-    session: AsyncSession, account_id: int, rows: list[RowMapping]
-) -> list[TicketView]:
-    """Attach products, tags, shipments and bound orders: four queries for any page size."""
-    views = [TicketView(ticket=row) for row in rows]
-    if not views:
-        return views
-    if not _RELATED:
-        _RELATED.update(_related_statements())
-    # Plain Core selects: executing them on the connection skips the ORM's result layer.
-    conn = await session.connection()
-    ids = [v.ticket["id"] for v in views]
-    by_id = {v.ticket["id"]: v for v in views}
-    params = {"ids": ids, "account_id": account_id}
-    products = await conn.execute(_RELATED["products"], params)
-    for prow in products.mappings():
-        by_id[prow["ticket_id"]].products.append(prow)
-    tags = await conn.execute(_RELATED["tags"], params)
-    for ticket_id, tag_public_id in tags:
-        by_id[ticket_id].tags.append(tag_public_id)
-    shipments = await conn.execute(_RELATED["shipments"], params)
-    for srow in shipments.mappings():
-        by_id[srow["ticket_id"]].shipments.append(srow)
-    order_ids = sorted({v.ticket["bound_order_id"] for v in views if v.ticket["bound_order_id"]})
-    if order_ids:
-        orders = await conn.execute(
-            _RELATED["orders"], {"ids": order_ids, "account_id": account_id}
-        )
-        order_map: dict[int, RowMapping] = {o["id"]: o for o in orders.mappings()}
-        for view in views:
-            view.bound_order = order_map.get(view.ticket["bound_order_id"])
-    return views
-
-
-def ticket_select(account_id: int, flt: TicketFilter) -> Select[Any]:
-    """The account's tickets matching ``flt``, with the columns every ticket view reads;
-    callers add their own ordering and paging."""
-    return _apply_filter(_base_select(account_id), flt)
-
-
-async def ticket_list(
-    session: AsyncSession, *, account_id: int, flt: TicketFilter, page: PageRequest
-) -> Page[TicketView]:
-    stmt = _apply_filter(_base_select(account_id), flt).order_by(
-        *ordering_clauses(Ticket, flt.ordering)
-    )
-    # The joins of the page add no rows (state is required, type and owner are outer).
-    count_stmt = _apply_filter(
-        select(func.count(Ticket.id)).where(Ticket.account_id == account_id), flt
-    )
-    result = await paginate_rows(session, stmt, page, count_stmt)
-    rows = [r._mapping for r in result.items]
-    views = await ticket_views(session, account_id, rows)
-    return Page(items=views, count=result.count, page=result.page, page_size=result.page_size)
-
-
-async def ticket_get(session: AsyncSession, *, account_id: int, ref: Ref) -> TicketView:
-    row = (await session.execute(_base_select(account_id).where(ref_clause(Ticket, ref)))).first()
-    if row is None:
+async def ticket_get(
+    session: AsyncSession, *, account_id: int, ref: Ref, projection: Projection = FULL
+) -> TicketRecord:
+    found = await _by_refs(session, account_id, [ref], projection)
+    if not found:
         raise NotFound()
-    (view,) = await ticket_views(session, account_id, [row._mapping])
-    return view
+    return found[0]
 
 
 async def ticket_get_many(
-    session: AsyncSession, *, account_id: int, ids: list[int]
-) -> dict[int, TicketView]:
-    """Several tickets by integer id, with the same five queries as one list page; ids that
-    are gone (or another account's) are simply absent."""
+    session: AsyncSession, *, account_id: int, ids: list[int], projection: Projection = FULL
+) -> dict[int, TicketRecord]:
+    """Several tickets by integer id in one statement; ids that are gone (or another
+    account's) are simply absent."""
     if not ids:
         return {}
-    rows = (
-        await session.execute(_base_select(account_id).where(Ticket.id.in_(sorted(set(ids)))))
-    ).all()
-    views = await ticket_views(session, account_id, [row._mapping for row in rows])
-    return {view.ticket["id"]: view for view in views}
+    records = await _by_refs(session, account_id, sorted(set(ids)), projection)
+    return {r.id: r for r in records}
+
+
+async def _by_refs(
+    session: AsyncSession, account_id: int, refs: list[Ref], projection: Projection
+) -> list[TicketRecord]:
+    uuids = [r for r in refs if isinstance(r, uuid.UUID)]
+    ints = [r for r in refs if not isinstance(r, uuid.UUID)]
+    flt = TicketFilter(ordering=[Sort("id")], ids=ints or None)
+    if uuids:
+        flt.conditions = [Condition("public_id", "in", tuple(uuids))]
+    b = Binder()
+    keys = _sort_keys(flt.ordering)
+    ids = _ids_select(account_id, flt, keys, b)
+    (document,) = await read(session, _document_read("refs", ids, keys, projection, b))
+    return _records(document)
 
 
 async def ticket_id_for(session: AsyncSession, *, account_id: int, ref: Ref) -> int:
@@ -310,86 +294,22 @@ async def ticket_item_view(
     return row._mapping
 
 
-# A keyset position in the newest-first order: (created_at, id) of a ticket.
-Position = tuple[datetime, int]
-
-
-@dataclass
-class KeysetPage:
-    rows: list[RowMapping]
-    has_more: bool  # more rows lie beyond this page in the direction read
-
-
-async def ticket_list_keyset(
-    session: AsyncSession,
-    *,
-    account_id: int,
-    flt: TicketFilter,
-    limit: int,
-    after: Position | None = None,
-    before: Position | None = None,
-) -> KeysetPage:
-    """Tickets newest first, ``limit`` of them, strictly after (older than) ``after`` or
-    strictly before (newer than) ``before``. No count and no offset: pages stay stable
-    while tickets are added, and the cost of a page does not grow with its depth."""
-    stmt = _apply_filter(select(Ticket.__table__).where(Ticket.account_id == account_id), flt)
-    if before is not None:
-        at, ticket_id = before
-        stmt = stmt.where(
-            keyset_beyond(Ticket.created_at, Ticket.id, at, ticket_id, smaller=False)
-        ).order_by(Ticket.created_at.asc(), Ticket.id.asc())
-    else:
-        if after is not None:
-            at, ticket_id = after
-            stmt = stmt.where(
-                keyset_beyond(Ticket.created_at, Ticket.id, at, ticket_id, smaller=True)
-            )
-        stmt = stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc())
-    rows = list((await session.execute(stmt.limit(limit + 1))).mappings())
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    if before is not None:
-        rows.reverse()
-    return KeysetPage(rows=rows, has_more=has_more)
-
-
 __all__ = [
     "ORDERING_FIELDS",
+    "KeysetPage",
+    "Position",
+    "Slice",
     "TicketFilter",
-    "TicketView",
+    "TicketRecord",
+    "datetime",
     "parse_ordering",
+    "ticket_count",
     "ticket_get",
+    "ticket_get_many",
     "ticket_id_for",
     "ticket_item_view",
     "ticket_items_list",
-    "ticket_list",
-    "ticket_list_keyset",
-    "ticket_select",
-    "ticket_views",
+    "ticket_keyset",
+    "ticket_page",
+    "ticket_slice",
 ]
-
-
-async def ticket_item_ids_and_tag_labels(
-    session: AsyncSession, *, account_id: int, ticket_ids: list[int]
-) -> tuple[dict[int, list[int]], dict[int, list[str]]]:
-    """For faces that show products as ids and tags as labels: two queries for any number."""
-    items: dict[int, list[int]] = {t: [] for t in ticket_ids}
-    labels: dict[int, list[str]] = {t: [] for t in ticket_ids}
-    if not ticket_ids:
-        return items, labels
-    rows = await session.execute(
-        select(TicketItem.ticket_id, TicketItem.id)
-        .where(TicketItem.ticket_id.in_(ticket_ids), TicketItem.account_id == account_id)
-        .order_by(TicketItem.ticket_id, TicketItem.position, TicketItem.id)
-    )
-    for ticket_id, item_id in rows:
-        items[ticket_id].append(item_id)
-    tag_rows = await session.execute(
-        select(ticket_tags.c.ticket_id, Tag.label)
-        .join(Tag, Tag.id == ticket_tags.c.tag_id)
-        .where(ticket_tags.c.ticket_id.in_(ticket_ids), ticket_tags.c.account_id == account_id)
-        .order_by(ticket_tags.c.ticket_id, Tag.label)
-    )
-    for ticket_id, label in tag_rows:
-        labels[ticket_id].append(label)
-    return items, labels

@@ -4,6 +4,7 @@ table of migration 0007. The domain writes one expression; the dialect picks the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Boolean, literal
@@ -26,13 +27,13 @@ class _TicketTextContains(FunctionElement[bool]):
     name = "ticket_text_contains"
 
 
-def ticket_text_contains(term: str) -> ColumnElement[bool]:
-    """Tickets whose folded search text contains ``term`` (already folded)."""
-    like = Ticket.search_text.like(like_pattern(term), escape="\\")
+def ticket_text_contains(term: str, bind: Callable[[Any], Any] = literal) -> ColumnElement[bool]:
+    """Tickets whose folded search text contains ``term`` (already folded); ``bind`` makes
+    the bound parameters (a ``filters.Binder``)."""
     if len(term) < FTS_MIN_TERM:
-        return like
+        return Ticket.search_text.like(bind(like_pattern(term)), escape="\\")
     phrase = '"' + term.replace('"', '""') + '"'
-    return _TicketTextContains(literal(like_pattern(term)), literal(phrase))
+    return _TicketTextContains(bind(like_pattern(term)), bind(phrase))
 
 
 @compiles(_TicketTextContains)

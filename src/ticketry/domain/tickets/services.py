@@ -18,6 +18,7 @@ from ticketry.domain.refs import Ref, missing_ref_message, ref_get_or_404
 from ticketry.domain.tickets.checks import ResolvedRefs, ticket_data_check
 from ticketry.domain.tickets.codes import ticket_code_allocate
 from ticketry.domain.tickets.commands import TicketData
+from ticketry.domain.tickets.counts import ticket_count_move
 from ticketry.domain.tickets.items import item_apply, item_check, item_new
 from ticketry.domain.tickets.models import (
     HistoryItem,
@@ -205,6 +206,9 @@ async def ticket_create(
         ticket.public_id = data.public_id
     session.add(ticket)
     await session.flush()
+    await ticket_count_move(
+        session, account_id=account.id, ticket_id=ticket.id, old=None, new=ticket.status
+    )
     if resolved.tag_ids:
         await _set_tags(session, ticket, resolved.tag_ids)
     if data.products is not UNSET:
@@ -277,6 +281,7 @@ async def ticket_update(
             changes[field] = [_plain(old), _plain(new)]
 
     was_closed = ticket.status == "closed"
+    old_status = ticket.status
     if resolved.state is not None:
         change("state", ticket.state_id, resolved.state.id)
         ticket.state_id = resolved.state.id
@@ -342,6 +347,9 @@ async def ticket_update(
 
         await ticket_pos_apply(session, ticket=ticket, pos=data.pos, changes=changes)
     lifecycle = _mark_closed(ticket, was_closed)
+    await ticket_count_move(
+        session, account_id=account.id, ticket_id=ticket.id, old=old_status, new=ticket.status
+    )
 
     if not changes:
         if commit:
@@ -404,6 +412,9 @@ async def ticket_set_status(
     old_state, old_status = ticket.state_id, ticket.status
     ticket.state_id, ticket.status = state.id, state.status
     lifecycle = _mark_closed(ticket, was_closed)
+    await ticket_count_move(
+        session, account_id=ticket.account_id, ticket_id=ticket.id, old=old_status, new=status
+    )
     changes: dict[str, list[Any]] = {
         "state": [old_state, state.id],
         "status": [old_status, status],
@@ -420,6 +431,9 @@ async def ticket_close(
         await session.commit()
         return ticket, False
     state = await _default_state(session, account.id, "closed")
+    await ticket_count_move(
+        session, account_id=account.id, ticket_id=ticket.id, old=ticket.status, new=state.status
+    )
     ticket.state_id, ticket.status = state.id, state.status
     ticket.closed_at = utcnow()
     ticket.updated_at = ticket.closed_at
@@ -452,6 +466,9 @@ async def ticket_delete(
         ticket_id=None,
         actor_user_id=actor.id if actor else None,
         data={"public_id": str(ticket.public_id), "code": ticket.code},
+    )
+    await ticket_count_move(
+        session, account_id=account.id, ticket_id=ticket.id, old=ticket.status, new=None
     )
     await session.delete(ticket)  # the database cascades to everything hanging off it
     await session.commit()

@@ -23,15 +23,10 @@ from ticketry.domain.conversations.queries import attachments_for_messages
 from ticketry.domain.errors import NotFound
 from ticketry.domain.files.models import StoredFile
 from ticketry.domain.orders.lookup import OrderDetail, order_detail
-from ticketry.domain.pagination import keyset_beyond
+from ticketry.domain.tickets.filters import Sort, TicketFilter
 from ticketry.domain.tickets.models import HistoryItem, Ticket
-from ticketry.domain.tickets.queries import (
-    TicketFilter,
-    TicketView,
-    ticket_get,
-    ticket_select,
-    ticket_views,
-)
+from ticketry.domain.tickets.queries import ticket_get, ticket_keyset
+from ticketry.domain.tickets.records import FLAT, TicketRecord
 
 SORTS = {
     "-created_at": ("created_at", True),
@@ -58,7 +53,7 @@ class DeskFilter:
 
 @dataclass
 class DeskPage:
-    items: list[TicketView]
+    items: list[TicketRecord]
     newer: str | None  # cursor of the page before (towards the sort's start)
     older: str | None  # cursor of the page after
 
@@ -79,23 +74,22 @@ def cursor_decode(cursor: str | None) -> tuple[datetime, int] | None:
         return None
 
 
-def _filtered(account_id: int, flt: DeskFilter) -> Any:
+def _ticket_filter(flt: DeskFilter) -> TicketFilter:
     """The desk's form as the domain's ticket filter: the API's search and filters."""
-    return ticket_select(
-        account_id,
-        TicketFilter(
-            search=flt.search or None,
-            is_closed=flt.is_closed,
-            statuses=[flt.status] if flt.status else None,
-            state_id=flt.state_id,
-            type_id=flt.type_id,
-            tag_ids=[flt.tag_id] if flt.tag_id is not None else None,
-            assignee_id=flt.assignee_id or None,
-            unassigned=flt.assignee_id == 0,
-            priority=flt.priority or None,
-            created_from=flt.created_from,
-            created_to=flt.created_to,
-        ),
+    column_name, descending = SORTS.get(flt.sort, SORTS["-created_at"])
+    return TicketFilter(
+        search=flt.search or None,
+        is_closed=flt.is_closed,
+        statuses=[flt.status] if flt.status else None,
+        state_id=flt.state_id,
+        type_id=flt.type_id,
+        tag_ids=[flt.tag_id] if flt.tag_id is not None else None,
+        assignee_id=flt.assignee_id or None,
+        unassigned=flt.assignee_id == 0,
+        priorities=[flt.priority] if flt.priority else None,
+        created_from=flt.created_from,
+        created_to=flt.created_to,
+        ordering=[Sort(column_name, descending=descending)],
     )
 
 
@@ -109,38 +103,30 @@ async def desk_ticket_page(
     before: str | None = None,
 ) -> DeskPage:
     """One page of tickets. ``after``: the page following a cursor; ``before``: preceding."""
-    column_name, descending = SORTS.get(flt.sort, SORTS["-created_at"])
-    column = getattr(Ticket, column_name)
-    stmt = _filtered(account_id, flt)
+    column_name, _ = SORTS.get(flt.sort, SORTS["-created_at"])
     key_after, key_before = cursor_decode(after), cursor_decode(before)
     backwards = key_before is not None and key_after is None
     key = key_before if backwards else key_after
-    if key is not None:
-        value = key[0]
-        # Rows "later in the sort" are smaller when descending; backwards flips that.
-        smaller = descending != backwards
-        stmt = stmt.where(keyset_beyond(column, Ticket.id, value, key[1], smaller=smaller))
-    reverse_sql = descending != backwards
-    if reverse_sql:
-        stmt = stmt.order_by(column.desc(), Ticket.id.desc())
-    else:
-        stmt = stmt.order_by(column.asc(), Ticket.id.asc())
-    rows = [r._mapping for r in (await session.execute(stmt.limit(limit + 1))).all()]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    if backwards:
-        rows.reverse()
-    views = await ticket_views(session, account_id, rows)
+    page = await ticket_keyset(
+        session,
+        account_id=account_id,
+        flt=_ticket_filter(flt),
+        limit=limit,
+        after=None if backwards else key,
+        before=key if backwards else None,
+        projection=FLAT,
+    )
+    rows = page.items
     newer = older = None
     if rows:
         first, last = rows[0], rows[-1]
-        has_before = more if backwards else key is not None
-        has_after = key is not None if backwards else more
+        has_before = page.has_more if backwards else key is not None
+        has_after = key is not None if backwards else page.has_more
         if has_before:
-            newer = cursor_encode(first[column_name], first["id"])
+            newer = cursor_encode(getattr(first, column_name), first.id)
         if has_after:
-            older = cursor_encode(last[column_name], last["id"])
-    return DeskPage(items=views, newer=newer, older=older)
+            older = cursor_encode(getattr(last, column_name), last.id)
+    return DeskPage(items=rows, newer=newer, older=older)
 
 
 @dataclass
@@ -195,7 +181,7 @@ class ConversationEntry:
 
 @dataclass
 class TicketPage:
-    view: TicketView
+    view: TicketRecord
     order: OrderDetail | None
     conversation: list[ConversationEntry]
     history: list[RowMapping]
@@ -247,10 +233,8 @@ async def desk_ticket_page_data(session: AsyncSession, *, account_id: int, code:
         raise NotFound()
     view = await ticket_get(session, account_id=account_id, ref=int(ticket_id))
     order = None
-    if view.ticket["bound_order_id"]:
-        order = await order_detail(
-            session, account_id=account_id, order_id=view.ticket["bound_order_id"]
-        )
+    if view.bound_order_id:
+        order = await order_detail(session, account_id=account_id, order_id=view.bound_order_id)
     conversation = await ticket_conversation(
         session, account_id=account_id, ticket_id=ticket_id, public_only=False
     )

@@ -143,7 +143,7 @@ async def _ticket_template(
         context=base_context(
             identity,
             page=data,
-            t=data.view.ticket,
+            t=data.view,
             lookups=lookups,
             errors=errors or {},
             failed=failed,

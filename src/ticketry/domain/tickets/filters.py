@@ -1,0 +1,434 @@
+"""Which tickets, in which order: the one filter every face's query syntax translates into.
+
+Named fields carry what most faces ask (Retino's dates, Next Commerce's field filters, the
+desk's form, Paymenter's any-of lists); ``conditions`` carry typed comparisons on any field
+(PORTOS's NData). Every value becomes a bound parameter through a ``Binder``, so the SQL of
+a filter depends only on its shape and is compiled once per shape (``readpath``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    case,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+)
+from sqlalchemy.sql.elements import BindParameter
+
+from ticketry.domain.accounts.models import User
+from ticketry.domain.catalog.models import TICKET_STATUSES
+from ticketry.domain.search import like_pattern, search_terms
+from ticketry.domain.sql_hints import likely
+from ticketry.domain.tickets.models import TICKET_PRIORITIES, Ticket, TicketItem, ticket_tags
+from ticketry.domain.tickets.search_sql import ticket_text_contains
+
+Kind = Literal["bool", "str", "int", "decimal", "datetime", "uuid"]
+Value = bool | str | int | Decimal | datetime | uuid.UUID
+
+ORDER_OPS = ("gt", "gte", "lt", "lte")
+SET_OPS = ("in", "nin")
+NULL_OPS = ("null", "notnull")
+OPERATORS: dict[Kind, tuple[str, ...]] = {
+    "bool": ("eq", "neq"),
+    "uuid": ("eq", "neq", *SET_OPS),
+    "str": ("eq", "neq", *ORDER_OPS, *SET_OPS, "like", "contains", *NULL_OPS),
+    "int": ("eq", "neq", *ORDER_OPS, *SET_OPS, *NULL_OPS),
+    "decimal": ("eq", "neq", *ORDER_OPS, *SET_OPS, *NULL_OPS),
+    "datetime": ("eq", "neq", *ORDER_OPS, *SET_OPS, *NULL_OPS),
+}
+# How many arguments each operator takes (None: one or more).
+ARITY: dict[str, int | None] = {
+    **{op: 1 for op in ("eq", "neq", *ORDER_OPS, "like")},
+    "in": None,
+    "nin": None,
+    "contains": None,
+    "null": 0,
+    "notnull": 0,
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``field op args``: ``like`` matches with ``*`` as any run of characters (anywhere
+    when there is no ``*``), ``contains`` any of its texts as a substring; both ignore case.
+    ``neq`` and ``nin`` also match a missing value. On an item field (``item.…``) a
+    positive operator means "some product matches", a negative one "no product matches"."""
+
+    field: str
+    op: str
+    args: tuple[Value, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sort:
+    """One key of an ordering. ``nulls`` places missing values (on nullable fields only:
+    on the others NULLS LAST would keep PostgreSQL from reading the ordering's index)."""
+
+    field: str
+    descending: bool = False
+    nulls: Literal["first", "last"] | None = None
+
+
+NEWEST_FIRST = [Sort("created_at", descending=True)]
+
+
+@dataclass
+class TicketFilter:
+    """Each set field narrows the result; lists match any of their values (``[]``
+    matches nothing); ``None`` means no filter."""
+
+    ids: list[int] | None = None
+    created_at_from: datetime | None = None
+    updated_at_from: datetime | None = None
+    closed_at_from: datetime | None = None
+    is_closed: bool | None = None
+    search: str | None = None  # every word, in the ticket's search text
+    statuses: list[str] | None = None
+    priorities: list[str] | None = None
+    subject: str | None = None  # contains, case-insensitive
+    requester_ids: list[int] | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False  # only tickets nobody is assigned to
+    order_number: str | None = None
+    item_ids: list[int] | None = None  # any of the ticket's products
+    tag_ids: list[int] | None = None  # any of
+    type_id: int | None = None
+    state_id: int | None = None
+    channel: str | None = None
+    department_contains: list[str] | None = None  # any of, case-insensitive substrings
+    created_from: date | None = None  # inclusive, whole days in UTC
+    created_to: date | None = None  # inclusive
+    filter_text: str | None = None  # ticket id, subject or requester e-mail
+    conditions: list[Condition] = field(default_factory=list)
+    ordering: list[Sort] = field(default_factory=lambda: list(NEWEST_FIRST))
+
+
+class Binder:
+    """Hands out bound parameters ``p0, p1, …`` in the order a statement is built, and keeps
+    their values: the statement's text depends on its shape only."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def __call__(self, value: Any, type_: Any = None) -> BindParameter[Any]:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return bindparam(name, type_=type_) if type_ is not None else bindparam(name)
+
+
+# ---- fields -----------------------------------------------------------------------------
+
+_employee = User.__table__.alias("employee")
+
+
+def _device_name() -> ColumnElement[Any]:
+    # An open ticket is where it is open; a closed one where it was fiscally closed.
+    return case(
+        (Ticket.closed_at.is_(None), Ticket.device_name),
+        else_=func.coalesce(Ticket.close_device_name, Ticket.device_name),
+    )
+
+
+def _has_customer() -> ColumnElement[bool]:
+    return or_(
+        Ticket.customer_name != "",
+        Ticket.customer_email != "",
+        Ticket.customer_card_serial_number.is_not(None),
+    )
+
+
+def _item_exists(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(
+        TicketItem.ticket_id == Ticket.id, TicketItem.account_id == Ticket.account_id, *where
+    )
+
+
+def _employee_email() -> ColumnElement[Any]:
+    return select(_employee.c.email).where(_employee.c.id == Ticket.employee_id).scalar_subquery()
+
+
+def _column(name: str) -> Callable[[], Any]:
+    return lambda: getattr(Ticket, name)
+
+
+# Field → (value kind, the expression it compares, whether it can be missing).
+FIELDS: dict[str, tuple[Kind, Callable[[], Any], bool]] = {
+    "public_id": ("uuid", _column("public_id"), False),
+    "subject": ("str", _column("subject"), False),
+    "is_closed": ("bool", lambda: Ticket.closed_at.is_not(None), False),
+    "has_customer": ("bool", _has_customer, False),
+    "has_discount": ("bool", lambda: func.coalesce(Ticket.discount_amount, 0) != 0, False),
+    "has_negative_item": (
+        "bool",
+        lambda: _item_exists(TicketItem.total_price < Decimal(0)),
+        False,
+    ),
+    "has_returned_item": (
+        "bool",
+        lambda: _item_exists(func.lower(TicketItem.item_type) == "returned"),
+        False,
+    ),
+    "device_name": ("str", _device_name, True),
+    "employee_email": ("str", _employee_email, True),
+    "currency": ("str", _column("currency"), False),
+    "created_at": ("datetime", _column("created_at"), False),
+    "updated_at": ("datetime", _column("updated_at"), False),
+    "closed_at": ("datetime", _column("closed_at"), True),
+    "id": ("int", _column("id"), False),
+    "department": ("str", _column("department"), True),
+}
+for _name in (
+    "external_id",
+    "purchase_type",
+    "origin_device_name",
+    "location_table_name",
+    "location_zone_name",
+    "customer_card_serial_number",
+    "close_device_name",
+    "close_fiscal_name",
+    "close_fiscal_memory_serial_number",
+):
+    FIELDS[_name] = ("str", _column(_name), True)
+for _name in ("close_number", "close_daily_sales_report_number"):
+    FIELDS[_name] = ("int", _column(_name), True)
+FIELDS["discount_rate"] = ("decimal", _column("discount_rate"), True)
+
+ITEM_FIELDS: dict[str, tuple[Kind, Callable[[], Any]]] = {
+    "item.plu_code": ("int", lambda: TicketItem.plu_code),
+    "item.plu_stock_name": ("str", lambda: TicketItem.plu_stock_name),
+}
+FIELD_KINDS: dict[str, Kind] = {
+    **{name: kind for name, (kind, _, _) in FIELDS.items()},
+    **{name: kind for name, (kind, _) in ITEM_FIELDS.items()},
+}
+
+
+def _lifecycle() -> Any:
+    return case({s: i for i, s in enumerate(TICKET_STATUSES)}, value=Ticket.status)
+
+
+def _severity() -> Any:
+    return case({p: i for i, p in enumerate(TICKET_PRIORITIES)}, value=Ticket.priority)
+
+
+# Sortable fields: every non-boolean field, whether a ticket is closed, status by lifecycle
+# and priority by severity (not alphabetically).
+SORTS: dict[str, tuple[Callable[[], Any], bool]] = {
+    **{name: (expr, nullable) for name, (kind, expr, nullable) in FIELDS.items() if kind != "bool"},
+    "is_closed": (lambda: Ticket.closed_at.is_not(None), False),
+    "status": (_lifecycle, False),
+    "priority": (_severity, False),
+}
+
+
+def sort_expression(key: Sort) -> Any:
+    make, nullable = SORTS[key.field]
+    expr = make()
+    clause = expr.desc() if key.descending else expr.asc()
+    if nullable and key.nulls == "last":
+        return clause.nulls_last()
+    if nullable and key.nulls == "first":
+        return clause.nulls_first()
+    return clause
+
+
+def order_clauses(ordering: list[Sort]) -> list[Any]:
+    """ORDER BY for ``ordering`` with the ticket id last, in the last key's direction, so
+    pages stay stable while tickets are written."""
+    clauses = [sort_expression(k) for k in ordering]
+    last_desc = ordering[-1].descending if ordering else True
+    clauses.append(Ticket.id.desc() if last_desc else Ticket.id.asc())
+    return clauses
+
+
+# ---- conditions -------------------------------------------------------------------------
+
+
+def _compare(expr: Any, op: str, args: list[Any], b: Binder) -> ColumnElement[bool]:
+    if op == "null":
+        return expr.is_(None)  # type: ignore[no-any-return]
+    if op == "notnull":
+        return expr.is_not(None)  # type: ignore[no-any-return]
+    if op == "in":
+        return _in(expr, args, b)
+    if op == "nin":
+        return or_(not_(_in(expr, args, b)), expr.is_(None))
+    if op == "contains":
+        lowered = func.lower(expr)
+        return or_(*[lowered.like(b(like_pattern(str(a).lower())), escape="\\") for a in args])
+    (arg,) = args
+    if op == "like":
+        return func.lower(expr).like(b(_wildcards(str(arg).lower())), escape="\\")  # type: ignore[no-any-return]
+    if op == "neq":
+        return or_(expr != b(arg), expr.is_(None))
+    compare = {
+        "eq": expr.__eq__,
+        "gt": expr.__gt__,
+        "gte": expr.__ge__,
+        "lt": expr.__lt__,
+        "lte": expr.__le__,
+    }[op]
+    return compare(b(arg))  # type: ignore[no-any-return]
+
+
+def _wildcards(text: str) -> str:
+    """``*`` matches any run of characters; without one, the text matches anywhere."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%") if "*" in text else f"%{escaped}%"
+
+
+def condition_clause(cond: Condition, b: Binder) -> ColumnElement[bool]:
+    args = list(cond.args)
+    if cond.field in ITEM_FIELDS:
+        _, item_expr = ITEM_FIELDS[cond.field]
+        if cond.op == "neq":
+            return not_(_item_exists(item_expr() == b(args[0])))
+        if cond.op == "nin":
+            return not_(_item_exists(_in(item_expr(), args, b)))
+        return _item_exists(_compare(item_expr(), cond.op, args, b))
+    kind, make, _ = FIELDS[cond.field]
+    if kind == "bool":
+        wanted = bool(args[0]) if cond.op == "eq" else not bool(args[0])
+        return make() if wanted else not_(make())  # type: ignore[no-any-return]
+    return _compare(make(), cond.op, args, b)
+
+
+def _in(expr: Any, values: list[Any], b: Binder) -> ColumnElement[bool]:
+    """``expr IN (…)`` with each value bound as ``expr``'s type (IN does not lend its
+    left side's type to bound parameters as ``=`` does). Empty matches nothing."""
+    if not values:
+        return Ticket.id.is_(None)
+    if len(values) == 1:
+        return expr == b(values[0])  # type: ignore[no-any-return]
+    return expr.in_([b(v, expr.type) for v in values])  # type: ignore[no-any-return]
+
+
+def where_clauses(flt: TicketFilter, b: Binder) -> list[ColumnElement[bool]]:
+    """The filter as WHERE conditions on ``tickets`` (the account is the caller's)."""
+    out: list[ColumnElement[bool]] = []
+    since: list[tuple[Any, datetime | None]] = [
+        (Ticket.created_at, flt.created_at_from),
+        (Ticket.updated_at, flt.updated_at_from),
+        (Ticket.closed_at, flt.closed_at_from),
+    ]
+    for column, value in since:
+        if value is not None:
+            out.append(column >= b(value))
+    if flt.is_closed is True:
+        out.append(Ticket.closed_at.is_not(None))
+    elif flt.is_closed is False:
+        out.append(likely(Ticket.closed_at.is_(None)))  # most tickets are open: sql_hints
+    if flt.search:
+        for term in search_terms(flt.search):
+            out.append(ticket_text_contains(term, b))
+    any_of: list[tuple[Any, list[Any] | None]] = [
+        (Ticket.id, flt.ids),
+        (Ticket.status, flt.statuses),
+        (Ticket.priority, flt.priorities),
+        (Ticket.requester_id, flt.requester_ids),
+    ]
+    for column, values in any_of:
+        if values is not None:
+            out.append(_in(column, values, b))
+    if flt.subject:
+        out.append(
+            func.lower(Ticket.subject).like(b(like_pattern(flt.subject.lower())), escape="\\")
+        )
+    equal: list[tuple[Any, Any]] = [
+        (Ticket.assignee_id, flt.assignee_id),
+        (Ticket.order_id, flt.order_number),
+        (Ticket.type_id, flt.type_id),
+        (Ticket.channel, flt.channel),
+        (Ticket.state_id, flt.state_id),
+    ]
+    for column, value in equal:
+        if value is not None:
+            out.append(column == b(value))
+    if flt.unassigned:
+        out.append(Ticket.assignee_id.is_(None))
+    if flt.item_ids is not None:
+        out.append(_item_exists(_in(TicketItem.id, flt.item_ids, b)))
+    if flt.tag_ids is not None:
+        out.append(
+            exists().where(
+                ticket_tags.c.ticket_id == Ticket.id, _in(ticket_tags.c.tag_id, flt.tag_ids, b)
+            )
+        )
+    if flt.department_contains is not None:
+        out.append(_compare(Ticket.department, "contains", flt.department_contains, b))
+    if flt.created_from is not None:
+        out.append(Ticket.created_at >= b(datetime.combine(flt.created_from, time.min, UTC)))
+    if flt.created_to is not None and flt.created_to < date.max:
+        end = datetime.combine(flt.created_to + timedelta(days=1), time.min, UTC)
+        out.append(Ticket.created_at < b(end))
+    if flt.filter_text and flt.filter_text.strip():
+        text = flt.filter_text.strip()
+        pattern = like_pattern(text.lower())
+        either: list[Any] = [
+            func.lower(Ticket.subject).like(b(pattern), escape="\\"),
+            Ticket.customer_email.like(b(pattern), escape="\\"),
+        ]
+        if text.isdigit() and len(text) < 18:
+            either.append(Ticket.id == b(int(text)))
+        out.append(or_(*either))
+    out.extend(condition_clause(c, b) for c in flt.conditions)
+    return out
+
+
+def is_plain(flt: TicketFilter) -> bool:
+    """Whether the filter narrows by nothing but the lifecycle (statuses, closed or not):
+    counts of such filters are kept per account (``counts.py``)."""
+    narrowing = (
+        flt.ids,
+        flt.created_at_from,
+        flt.updated_at_from,
+        flt.closed_at_from,
+        flt.search,
+        flt.priorities,
+        flt.subject,
+        flt.requester_ids,
+        flt.assignee_id,
+        flt.order_number,
+        flt.item_ids,
+        flt.tag_ids,
+        flt.type_id,
+        flt.state_id,
+        flt.channel,
+        flt.department_contains,
+        flt.created_from,
+        flt.created_to,
+        flt.filter_text,
+    )
+    return (
+        all(v is None or v == "" for v in narrowing) and not flt.unassigned and not (flt.conditions)
+    )
+
+
+__all__ = [
+    "ARITY",
+    "FIELDS",
+    "FIELD_KINDS",
+    "ITEM_FIELDS",
+    "OPERATORS",
+    "SORTS",
+    "Binder",
+    "Condition",
+    "Kind",
+    "Sort",
+    "TicketFilter",
+    "Value",
+    "order_clauses",
+    "where_clauses",
+]
