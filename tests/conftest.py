@@ -206,6 +206,15 @@ class QueryCounter:
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         self.statements.append(statement)
 
+    def read(self, statement: str) -> None:
+        """A statement of the read path (``ticketry.readpath``), which skips the engine."""
+        self.statements.append(statement)
+
+    @property
+    def selects(self) -> int:
+        """Statements that read (transaction control and bookkeeping writes aside)."""
+        return sum(1 for s in self.statements if s.lstrip().upper().startswith(("SELECT", "WITH")))
+
     @property
     def count(self) -> int:
         return len(self.statements)
@@ -217,11 +226,16 @@ def count_queries(app: TicketryApp) -> Any:
     def counter() -> Iterator[QueryCounter]:
         assert app.runtime is not None
         engine = app.runtime.engine.sync_engine
+        reads = app.runtime.read_path
         qc = QueryCounter()
         event.listen(engine, "before_cursor_execute", qc)
+        if reads is not None:
+            reads.observers.append(qc.read)
         try:
             yield qc
         finally:
             event.remove(engine, "before_cursor_execute", qc)
+            if reads is not None:
+                reads.observers.remove(qc.read)
 
     return counter

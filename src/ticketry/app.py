@@ -10,6 +10,7 @@ import msgspec
 from litestar import Litestar
 
 import ticketry.domain.models  # noqa: F401  (every mapper configured)
+from ticketry.api.common.credential_cache import CredentialCache
 from ticketry.api.common.openapi import docs_page
 from ticketry.api.common.state import Runtime
 from ticketry.api.nextcommerce.app import PREFIX as NEXTCOMMERCE_PREFIX
@@ -86,7 +87,9 @@ class TicketryApp:
                 sessionmaker=create_sessionmaker(engine, read_path=reads),
                 read_sessionmaker=create_sessionmaker(engine, read_only=True, read_path=reads),
                 read_path=reads,
+                credentials=CredentialCache(self.settings.database_url, reads),
             )
+            await self.runtime.credentials.start()  # type: ignore[union-attr]
             for _, face in self.faces:
                 face.state.runtime = self.runtime
             if self.start_worker:
@@ -114,6 +117,8 @@ class TicketryApp:
 
             await backend_close(self.runtime)
             await bookkeeping_dispose(self.runtime)
+            if self.runtime.credentials is not None:
+                await self.runtime.credentials.stop()
             if self.runtime.read_path is not None:
                 await self.runtime.read_path.close()
             await self.runtime.engine.dispose()

@@ -1,5 +1,6 @@
 """Every model, imported once so metadata and mappers are complete."""
 
+from ticketry.domain.accounts.credentials import CredentialEpoch
 from ticketry.domain.accounts.models import Account, ApiToken, User
 from ticketry.domain.accounts.sessions import DeviceSession, SigningKey
 from ticketry.domain.apikeys.models import ApiKey
@@ -49,6 +50,7 @@ __all__ = [
     "ApiToken",
     "Base",
     "Contact",
+    "CredentialEpoch",
     "CreditNote",
     "CustomField",
     "DeskSession",

@@ -323,6 +323,7 @@ async def test_list_query_count_is_fixed(
     url = f"{BASE}/tickets?include=messages,user,assigned_to"
     ticket = await create_ticket(client, shop, assigned_to=shop.staff_id)
     await create_message(client, shop, ticket["id"], shop.customer_id)
+    assert (await client.get(url, headers=shop.headers)).status_code == 200  # warm
     with count_queries() as few:
         assert (await client.get(url, headers=shop.headers)).status_code == 200
     for _ in range(4):
@@ -331,7 +332,8 @@ async def test_list_query_count_is_fixed(
     with count_queries() as many:
         r = await client.get(url, headers=shop.headers)
     assert len(r.json()["data"]) == 5
-    assert many.count == few.count
+    # the key, the page, the people, the messages
+    assert many.selects == few.selects == 4, many.statements
 
 
 async def test_form_bodies_and_trimming(client: httpx.AsyncClient, shop: Shop) -> None:

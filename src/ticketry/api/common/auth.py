@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from litestar.connection import ASGIConnection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.api.common.credential_cache import CredentialCache, detached, snapshot
 from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.accounts.rights import user_has_right
-from ticketry.domain.accounts.services import token_authenticate
+from ticketry.domain.accounts.services import token_authenticate, token_hash
 from ticketry.domain.errors import Forbidden, Unauthenticated
 
 
@@ -43,8 +44,17 @@ async def authenticate_token(connection: ASGIConnection, session: AsyncSession) 
     raw = token_from_headers(connection)
     if raw is None:
         raise Unauthenticated("Authentication credentials were not provided.")
+    cache: CredentialCache | None = connection.app.state.runtime.credentials
+    key = "token:" + token_hash(raw) if raw and len(raw) <= 200 else ""
+    if cache is not None and key:
+        known = cache.get(key)
+        if known is not None:
+            return Principal(user=detached(User, known[0]), account=detached(Account, known[1]))
+        generation = cache.generation
     found = await token_authenticate(session, raw)
     if found is None:
         raise Unauthenticated("Invalid token.")
     user, account = found
+    if cache is not None and key:
+        cache.put(key, (snapshot(user), snapshot(account)), generation)
     return Principal(user=user, account=account)

@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from ticketry.api.common.credential_cache import CredentialCache
 from ticketry.readpath import ReadPath
 from ticketry.settings import Settings
 
@@ -22,6 +23,8 @@ class Runtime:
     read_sessionmaker: async_sessionmaker[AsyncSession] | None = None
     # The domain readers' way around the session (None: they read through it).
     read_path: ReadPath | None = None
+    # Who API tokens belong to, per process (None: looked up every time).
+    credentials: CredentialCache | None = None
 
 
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
