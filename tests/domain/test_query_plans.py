@@ -1,34 +1,35 @@
 """The plans behind pages that must not grow with the account: keyset cursors start from an
-index range, and "open tickets" walks the page's ordering index (SQLite's planner needs the
-``likely`` hint for that; PostgreSQL gets plain SQL and its own statistics)."""
+index range, "open tickets" walks the page's ordering index (SQLite's planner needs the
+``likely`` hint for that; PostgreSQL gets plain SQL and its own statistics), and a search
+for an identifier starts from the exact-key index."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.conftest import BACKEND
-from ticketry.domain.pagination import keyset_beyond
-from ticketry.domain.tickets.filters import Binder, TicketFilter, where_clauses
+from ticketry.domain.tickets import queries
+from ticketry.domain.tickets.filters import Binder, Sort, TicketFilter
 from ticketry.domain.tickets.models import Ticket
-
-
-def _open_tickets() -> object:
-    b = Binder()
-    return select(Ticket.id).where(
-        Ticket.account_id == 1, *where_clauses(TicketFilter(is_closed=False), b)
-    )
-
+from ticketry.readpath import prepare
 
 sqlite_only = pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's query planner")
+NEWEST = queries._sort_keys([Sort("created_at", descending=True)])
 
 
-async def _plan(db: AsyncSession, stmt: object) -> str:
-    sql = str(stmt.compile(bind=db.get_bind(), compile_kwargs={"literal_binds": True}))  # type: ignore[attr-defined]
-    rows = await db.execute(text("EXPLAIN QUERY PLAN " + sql))
+def _ids(flt: TicketFilter, b: Binder) -> Any:
+    """The part of a page the reader reads from the indexes: the page's ticket ids."""
+    return queries._ids_select(1, flt, NEWEST, b).limit(b(26))
+
+
+async def _plan(db: AsyncSession, stmt: Any, b: Binder) -> str:
+    conn = await db.connection()
+    prepared = prepare(stmt, conn.dialect)
+    rows = await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + prepared.sql, prepared.args(b.values))
     return " | ".join(str(row[-1]) for row in rows)
 
 
@@ -36,24 +37,38 @@ async def _plan(db: AsyncSession, stmt: object) -> str:
 async def test_keyset_cursor_is_an_index_range(db: AsyncSession) -> None:
     at = datetime(2025, 6, 1, tzinfo=UTC)
     for smaller in (True, False):
-        stmt = (
-            select(Ticket.id)
-            .where(Ticket.account_id == 1)
-            .where(keyset_beyond(Ticket.created_at, Ticket.id, at, 500, smaller=smaller))
-            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-            .limit(26)
+        b = Binder()
+        stmt = _ids(TicketFilter(), b).where(
+            queries.keyset_beyond(
+                Ticket.created_at, Ticket.id, b(at, Ticket.created_at.type), b(500), smaller=smaller
+            )
         )
-        plan = await _plan(db, stmt)
+        plan = await _plan(db, stmt, b)
         assert "ix_tickets_account_created (account_id=? AND created_at" in plan, plan
 
 
 @sqlite_only
 async def test_open_tickets_page_walks_the_ordering_index(db: AsyncSession) -> None:
-    stmt = _open_tickets().order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(26)  # type: ignore[attr-defined]
-    plan = await _plan(db, stmt)
+    b = Binder()
+    plan = await _plan(db, _ids(TicketFilter(is_closed=False), b), b)
     assert "ix_tickets_account_created" in plan and "TEMP B-TREE" not in plan, plan
 
 
+@sqlite_only
+async def test_a_page_deep_in_the_account_reads_the_index_alone(db: AsyncSession) -> None:
+    b = Binder()
+    plan = await _plan(db, _ids(TicketFilter(), b).offset(b(50_000)), b)
+    assert "COVERING INDEX ix_tickets_account_created" in plan, plan
+
+
+@sqlite_only
+async def test_an_identifier_search_starts_from_the_key_index(db: AsyncSession) -> None:
+    b = Binder()
+    plan = await _plan(db, _ids(TicketFilter(search_key="jan@example.com"), b), b)
+    assert "ix_ticket_search_keys_lookup" in plan and "tickets_fts" not in plan, plan
+
+
 async def test_the_hint_is_sqlite_only(db: AsyncSession) -> None:
-    sql = str(_open_tickets().compile(bind=db.get_bind()))  # type: ignore[attr-defined]
+    conn = await db.connection()
+    sql = prepare(_ids(TicketFilter(is_closed=False), Binder()), conn.dialect).sql
     assert ("likely(" in sql) == (BACKEND == "sqlite")

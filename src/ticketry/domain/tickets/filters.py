@@ -33,6 +33,7 @@ from ticketry.domain.search import like_pattern, search_terms
 from ticketry.domain.sql_hints import likely
 from ticketry.domain.tickets.models import TICKET_PRIORITIES, Ticket, TicketItem, ticket_tags
 from ticketry.domain.tickets.search_sql import ticket_text_contains
+from ticketry.domain.tickets.searchkeys import key_lookup
 
 Kind = Literal["bool", "str", "int", "decimal", "datetime", "uuid"]
 Value = bool | str | int | Decimal | datetime | uuid.UUID
@@ -111,6 +112,8 @@ class TicketFilter:
     created_from: date | None = None  # inclusive, whole days in UTC
     created_to: date | None = None  # inclusive
     filter_text: str | None = None  # ticket id, subject or requester e-mail
+    # ``search`` resolved to one exact identifier (``searchkeys``) by the reader.
+    search_key: str | None = None
     conditions: list[Condition] = field(default_factory=list)
     ordering: list[Sort] = field(default_factory=lambda: list(NEWEST_FIRST))
 
@@ -315,9 +318,10 @@ def _in(expr: Any, values: list[Any], b: Binder) -> ColumnElement[bool]:
     return expr.in_([b(v, expr.type) for v in values])  # type: ignore[no-any-return]
 
 
-def where_clauses(flt: TicketFilter, b: Binder) -> list[ColumnElement[bool]]:
-    """The filter as WHERE conditions on ``tickets`` (the account is the caller's)."""
-    out: list[ColumnElement[bool]] = []
+def where_clauses(account_id: int, flt: TicketFilter, b: Binder) -> list[ColumnElement[bool]]:
+    """The filter as WHERE conditions on ``tickets``, the account's tickets only."""
+    account = b(account_id)
+    out: list[ColumnElement[bool]] = [Ticket.account_id == account]
     since: list[tuple[Any, datetime | None]] = [
         (Ticket.created_at, flt.created_at_from),
         (Ticket.updated_at, flt.updated_at_from),
@@ -330,7 +334,9 @@ def where_clauses(flt: TicketFilter, b: Binder) -> list[ColumnElement[bool]]:
         out.append(Ticket.closed_at.is_not(None))
     elif flt.is_closed is False:
         out.append(likely(Ticket.closed_at.is_(None)))  # most tickets are open: sql_hints
-    if flt.search:
+    if flt.search_key is not None:
+        out.append(Ticket.id.in_(key_lookup(account, b(flt.search_key))))
+    elif flt.search:
         for term in search_terms(flt.search):
             out.append(ticket_text_contains(term, b))
     any_of: list[tuple[Any, list[Any] | None]] = [
@@ -396,6 +402,7 @@ def is_plain(flt: TicketFilter) -> bool:
         flt.updated_at_from,
         flt.closed_at_from,
         flt.search,
+        flt.search_key,
         flt.priorities,
         flt.subject,
         flt.requester_ids,

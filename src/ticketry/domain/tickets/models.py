@@ -226,3 +226,20 @@ class TicketCount(Base):
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     shard: Mapped[int] = mapped_column(Integer, primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class TicketSearchKey(Base):
+    """An exact identifier of a ticket: its code, the customer's e-mail and phone, the order
+    number, tracking and serial numbers (normalised by ``searchkeys.search_key``). A search
+    for one of them finds its tickets through this index before any trigram work."""
+
+    __tablename__ = "ticket_search_keys"
+    __table_args__ = (Index("ix_ticket_search_keys_lookup", "account_id", "key", "ticket_id"),)
+
+    ticket_id: Mapped[int] = mapped_column(
+        IntPK, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(260), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        IntPK, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )

@@ -13,7 +13,7 @@ when the filter allows, else from one COUNT on the same filter.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -42,6 +42,7 @@ from ticketry.domain.tickets.filters import (
 )
 from ticketry.domain.tickets.models import Ticket, TicketItem
 from ticketry.domain.tickets.records import FULL, Projection, TicketRecord
+from ticketry.domain.tickets.searchkeys import key_lookup, search_key
 from ticketry.readpath import Read, read, shape_of
 
 ORDERING_FIELDS = ("created_at", "updated_at", "closed_at")
@@ -86,7 +87,7 @@ def _ids_select(
     columns = [sort_expression(Sort(k.field)).element.label(f"s{i}") for i, k in enumerate(keys)]
     return (
         select(*columns)
-        .where(Ticket.account_id == b(account_id), *where_clauses(flt, b))
+        .where(*where_clauses(account_id, flt, b))
         .order_by(*[sort_expression(k) for k in read_keys])
     )
 
@@ -124,11 +125,25 @@ def _records(document: Any) -> list[TicketRecord]:
     return _decode_page(document) if document else []
 
 
-async def _count(session: AsyncSession, account_id: int, flt: TicketFilter) -> Read:
+async def _resolved(session: AsyncSession, account_id: int, flt: TicketFilter) -> TicketFilter:
+    """A search whose whole text is one identifier (``searchkeys.search_key``) that some
+    ticket has becomes an exact-key filter; anything else stays a substring search."""
+    key = search_key(flt.search) if flt.search else None
+    if key is None:
+        return flt
+    b = Binder()
+    probe = key_lookup(b(account_id), b(key)).limit(1)
+    (found,) = await read(
+        session, Read(key=("search_key_probe",), build=lambda _: probe, params=b.values)
+    )
+    return replace(flt, search=None, search_key=key) if found is not None else flt
+
+
+def _count(account_id: int, flt: TicketFilter) -> Read:
     if is_plain(flt):
         return counts.count_read(account_id, counts.statuses_of(flt))
     b = Binder()
-    stmt = select(func.count()).where(Ticket.account_id == b(account_id), *where_clauses(flt, b))
+    stmt = select(func.count()).where(*where_clauses(account_id, flt, b))
     return Read(key=("count", shape_of(stmt)), build=lambda _: stmt, params=b.values)
 
 
@@ -145,12 +160,13 @@ async def ticket_page(
 ) -> Page[TicketRecord]:
     """A numbered page and the total (two statements, one snapshot). A page past the end
     is a 404, as in DRF."""
+    flt = await _resolved(session, account_id, flt)
     keys = _sort_keys(flt.ordering)
     b = Binder()
     offset = (page.page - 1) * page.page_size
     ids = _ids_select(account_id, flt, keys, b).limit(b(page.page_size)).offset(b(offset))
     documents = _document_read("page", ids, keys, projection, b)
-    total, document = await read(session, await _count(session, account_id, flt), documents)
+    total, document = await read(session, _count(account_id, flt), documents)
     count = int(total or 0)
     pages = max(1, -(-count // page.page_size))
     if page.page > pages:
@@ -159,7 +175,8 @@ async def ticket_page(
 
 
 async def ticket_count(session: AsyncSession, *, account_id: int, flt: TicketFilter) -> int:
-    (total,) = await read(session, await _count(session, account_id, flt))
+    flt = await _resolved(session, account_id, flt)
+    (total,) = await read(session, _count(account_id, flt))
     return int(total or 0)
 
 
@@ -173,6 +190,7 @@ async def ticket_slice(
     projection: Projection = FULL,
 ) -> Slice[TicketRecord]:
     """``limit`` tickets from ``offset`` on, and whether more follow (no total)."""
+    flt = await _resolved(session, account_id, flt)
     keys = _sort_keys(flt.ordering)
     b = Binder()
     ids = _ids_select(account_id, flt, keys, b).limit(b(limit + 1)).offset(b(offset))
@@ -194,6 +212,7 @@ async def ticket_keyset(
     """``limit`` tickets in the filter's ordering (its first key and the id) strictly after
     ``after``, or strictly before ``before``. No count and no offset: pages stay stable while
     tickets are added, and a page costs the same at any depth."""
+    flt = await _resolved(session, account_id, flt)
     (first,) = flt.ordering[:1] or [Sort("created_at", descending=True)]
     keys = [first, Sort("id", descending=first.descending)]
     column = sort_expression(Sort(first.field)).element

@@ -223,7 +223,7 @@ async def ticket_create(
     from ticketry.domain.orders.binding import ticket_bind_order
 
     await ticket_bind_order(session, ticket=ticket)
-    await ticket_search_refresh(session, ticket=ticket)
+    await ticket_search_refresh(session, ticket=ticket, new=True)
     session.add(_history(ticket, "CREATED", actor, {"channel": ticket.channel}))
     event_record(
         session,
