@@ -111,7 +111,10 @@ class CredentialCache:
         return int(value or 0)
 
     def _seen(self, epoch: int) -> None:
-        if epoch != self._epoch:
+        """The epoch as read from the database: newer than known means another process
+        changed credentials (a read that began before this process's own commit may come
+        back older: epochs only grow)."""
+        if self._epoch is None or epoch > self._epoch:
             self.invalidate()
             self._epoch = epoch
 
@@ -155,7 +158,10 @@ class CredentialCache:
             self._listening = False
             self._epoch = None
 
-        def notified(*_args: Any) -> None:
+        def notified(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+            epoch = int(payload) if payload.isdigit() else None
+            if epoch is not None and self._epoch is not None and epoch <= self._epoch:
+                return  # this process's own commit, already acted on
             self.invalidate()
             self._wake.set()  # read the new epoch now
 

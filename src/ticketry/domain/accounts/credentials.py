@@ -4,7 +4,7 @@ Faces cache who a token (or key) belongs to, per process, so that a read does no
 database to authenticate. Every transaction that writes an account, a user, an API token,
 an OAuth app or token or an API key (through the ORM or a Core statement in a session)
 adds one to ``credential_epochs.value`` as it commits, and on PostgreSQL also sends a
-``NOTIFY ticketry_credentials``. A process's cache watches that number (LISTEN on
+``NOTIFY ticketry_credentials`` with the new epoch. A process's cache watches that number (LISTEN on
 PostgreSQL, a poll on SQLite) and forgets everything when it moves; a commit in the same
 process tells its caches at once (``credentials_subscribe``). This is done by session
 events, not by each service, so a write cannot forget it.
@@ -60,13 +60,14 @@ def _core_write(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
         if getattr(table, "name", None) in _TABLES:
-            state.session.info[_CHANGED] = True
+            state.session.info.setdefault(_CHANGED, True)
 
 
 @event.listens_for(Session, "before_flush")
 def _orm_write(session: Session, _context: Any, _instances: Any) -> None:
+    # setdefault: the flush inside commit comes after ``_bump`` has noted the new epoch.
     if _touches_credentials(chain(session.new, session.dirty, session.deleted)):
-        session.info[_CHANGED] = True
+        session.info.setdefault(_CHANGED, True)
 
 
 @event.listens_for(Session, "before_commit")
@@ -81,7 +82,11 @@ def _bump(session: Session) -> None:
     ).scalar()
     session.info[_CHANGED] = int(bumped) if bumped is not None else True
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"NOTIFY {CHANNEL}"))
+        # The payload is the new epoch: a process that made it knows it already.
+        session.execute(
+            text("SELECT pg_notify(:channel, :epoch)"),
+            {"channel": CHANNEL, "epoch": str(bumped or "")},
+        )
 
 
 @event.listens_for(Session, "after_commit")
