@@ -60,3 +60,9 @@ async def test_keys_follow_the_ticket(client: httpx.AsyncClient, tenant: Tenant)
     assert r.status_code == 200, r.text
     assert await _found(client, tenant, "new@example.com") == {t["id"]}
     assert await _found(client, tenant, "old@example.com") == set()
+
+
+async def test_a_nul_character_finds_nothing(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    await create_ticket(client, tenant, customer={"name": "A", "email": "nul@example.com"})
+    for text in ("nul@example.com\x00", "abc\x00", "\x00"):
+        assert await _found(client, tenant, text) == set()

@@ -19,9 +19,12 @@ async def contact_get_or_create(
         insert_for(session, table)
         .values(account_id=account_id, email=email, name=name, phone=phone)
         .on_conflict_do_nothing(index_elements=[table.c.account_id, table.c.email])
+        .returning(table.c.id)
     )
     # Column defaults (public_id, timestamps) are applied by SQLAlchemy for Core inserts too.
-    await session.execute(stmt)
+    created = await session.scalar(stmt)
+    if created is not None:
+        return int(created)
     contact_id = await session.scalar(
         select(Contact.id).where(Contact.account_id == account_id, Contact.email == email)
     )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     bindparam,
     case,
     exists,
+    false,
     func,
     not_,
     or_,
@@ -124,9 +125,15 @@ class Binder:
 
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
+        # A text value held a NUL character, which no stored text can contain (PostgreSQL
+        # refuses it outright): the statement must match nothing.
+        self.void = False
 
     def __call__(self, value: Any, type_: Any = None) -> BindParameter[Any]:
         name = f"p{len(self.values)}"
+        if isinstance(value, str) and "\x00" in value:
+            self.void = True
+            value = value.replace("\x00", "")
         self.values[name] = value
         return bindparam(name, type_=type_) if type_ is not None else bindparam(name)
 
@@ -390,6 +397,8 @@ def where_clauses(account_id: int, flt: TicketFilter, b: Binder) -> list[ColumnE
             either.append(Ticket.id == b(int(text)))
         out.append(or_(*either))
     out.extend(condition_clause(c, b) for c in flt.conditions)
+    if b.void:
+        out.append(false())
     return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,11 +24,13 @@ def ticket_search_parts(ticket: Ticket) -> list[str | None]:
     ]
 
 
-async def ticket_search_refresh(
-    session: AsyncSession, *, ticket: Ticket, new: bool = False
-) -> None:
-    """The ticket's search text and its exact keys (``searchkeys``), from what it holds now;
-    ``new``: the ticket is being created (it has no keys yet)."""
+ItemParts = tuple[str | None, str | None, str | None, str | None]  # name, product id, EAN, serial
+
+
+def ticket_search_values(
+    ticket: Ticket, items: Iterable[ItemParts], tracking: Iterable[str]
+) -> tuple[str, set[str]]:
+    """The ticket's search text and its exact keys (``searchkeys``)."""
     parts = ticket_search_parts(ticket)
     identifiers = [
         ticket.code,
@@ -35,23 +39,42 @@ async def ticket_search_refresh(
         ticket.from_email,
         ticket.order_id,
     ]
-    items = await session.execute(
-        select(TicketItem.name, TicketItem.product_id, TicketItem.ean, TicketItem.serial).where(
-            TicketItem.ticket_id == ticket.id
+    for item in items:
+        parts.extend(item)
+        identifiers.append(item[3])
+    for number in tracking:
+        parts.append(number)
+        identifiers.append(number)
+    return search_document(parts), ticket_keys(identifiers)
+
+
+async def ticket_search_refresh(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    new: bool = False,
+    items: list[ItemParts] | None = None,
+) -> None:
+    """The ticket's search text and its exact keys, from what it holds now. ``new``: the
+    ticket is being created (it has no keys and no shipments yet); ``items``: its products
+    when the caller knows them (no need to read them back)."""
+    if items is None:
+        rows = await session.execute(
+            select(TicketItem.name, TicketItem.product_id, TicketItem.ean, TicketItem.serial).where(
+                TicketItem.ticket_id == ticket.id
+            )
         )
-    )
-    for row in items:
-        parts.extend(row)
-        identifiers.append(row.serial)
-    tracking = list(
-        await session.scalars(
-            select(Shipment.tracking_number).where(Shipment.ticket_id == ticket.id)
+        items = [tuple(row) for row in rows]  # type: ignore[misc]
+    tracking: list[str] = []
+    if not new:
+        tracking = list(
+            await session.scalars(
+                select(Shipment.tracking_number).where(Shipment.ticket_id == ticket.id)
+            )
         )
-    )
-    parts.extend(tracking)
-    identifiers.extend(tracking)
-    ticket.search_text = search_document(parts)
-    keys = ticket_keys(identifiers)
+    text, keys = ticket_search_values(ticket, items, tracking)
+    if text != ticket.search_text:
+        ticket.search_text = text
     if new:
         if keys:
             await ticket_keys_replace(

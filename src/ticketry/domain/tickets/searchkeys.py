@@ -30,7 +30,7 @@ def search_key(value: str | None) -> str | None:
     number (9+ digits, with any of ``+ ( ) . / -`` and spaces) by its last nine digits,
     anything else without surrounding space, lower-case. None: not an identifier (empty,
     or words, or no digit and no ``@``)."""
-    if not value:
+    if not value or "\x00" in value:
         return None
     text_ = value.strip()
     if _PHONE.fullmatch(text_):

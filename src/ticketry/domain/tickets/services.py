@@ -26,7 +26,11 @@ from ticketry.domain.tickets.models import (
     TicketItem,
     ticket_tags,
 )
-from ticketry.domain.tickets.searchdoc import ticket_search_refresh
+from ticketry.domain.tickets.searchdoc import (
+    ItemParts,
+    ticket_search_refresh,
+    ticket_search_values,
+)
 from ticketry.domain.types import utcnow
 
 _SIMPLE_FIELDS = (
@@ -204,6 +208,14 @@ async def ticket_create(
         _apply_requester(ticket, resolved.requester)
     if data.public_id is not UNSET:
         ticket.public_id = data.public_id
+    items = [
+        item_new(ticket, item, position=position)
+        for position, item in enumerate(data.products if data.products is not UNSET else [])
+    ]
+    parts: list[ItemParts] | None = [(i.name, i.product_id, i.ean, i.serial) for i in items]
+    # The search text goes into the INSERT: no UPDATE of the row just written (and, on
+    # SQLite, no second trip through the full-text index's triggers).
+    ticket.search_text, _ = ticket_search_values(ticket, parts or [], [])
     session.add(ticket)
     await session.flush()
     await ticket_count_move(
@@ -211,19 +223,20 @@ async def ticket_create(
     )
     if resolved.tag_ids:
         await _set_tags(session, ticket, resolved.tag_ids)
-    if data.products is not UNSET:
-        for position, item in enumerate(data.products):
-            session.add(item_new(ticket, item, position=position))
-    await session.flush()
+    for row in items:
+        row.ticket_id = ticket.id
+    session.add_all(items)
+    await session.flush()  # the order binding reads the products back
     if data.pos is not UNSET:
         from ticketry.domain.tickets.pos import ticket_pos_apply
 
         await ticket_pos_apply(session, ticket=ticket, pos=data.pos, changes={})
+        parts = None  # the receipt lines are read back
 
     from ticketry.domain.orders.binding import ticket_bind_order
 
     await ticket_bind_order(session, ticket=ticket)
-    await ticket_search_refresh(session, ticket=ticket, new=True)
+    await ticket_search_refresh(session, ticket=ticket, new=True, items=parts)
     session.add(_history(ticket, "CREATED", actor, {"channel": ticket.channel}))
     event_record(
         session,
