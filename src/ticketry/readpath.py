@@ -34,11 +34,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import BindParameter
 
 READ_PATH = "ticketry_read_path"  # the key in ``AsyncSession.info``
 WROTE = "ticketry_wrote"  # the session has written in its open transaction
@@ -109,6 +110,25 @@ class Read:
     build: Callable[[str], Executable]  # dialect name → statement
     params: dict[str, Any]
     shape: Shape = "scalar"
+
+
+class Binder:
+    """Hands out bound parameters ``p0, p1, …`` in the order a statement is built, and keeps
+    their values: the statement's text depends on its shape only."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        # A text value held a NUL character, which no stored text can contain (PostgreSQL
+        # refuses it outright): the statement must match nothing.
+        self.void = False
+
+    def __call__(self, value: Any, type_: Any = None) -> BindParameter[Any]:
+        name = f"p{len(self.values)}"
+        if isinstance(value, str) and "\x00" in value:
+            self.void = True
+            value = value.replace("\x00", "")
+        self.values[name] = value
+        return bindparam(name, type_=type_) if type_ is not None else bindparam(name)
 
 
 class StatementCache:

@@ -12,7 +12,7 @@ from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecuritySch
 
 from ticketry.api.common.openapi import openapi_document
 from ticketry.api.common.ratelimit import RateLimit, drf_throttled
-from ticketry.api.common.state import provide_session
+from ticketry.api.common.state import provide_session_read_only_get
 from ticketry.api.nextcommerce import attachments, schemas, tickets, tickettypes
 from ticketry.api.nextcommerce.deps import provide_caller
 from ticketry.api.nextcommerce.errors import EXCEPTION_HANDLERS
@@ -78,7 +78,8 @@ def create_nextcommerce_app(max_body_bytes: int) -> Litestar:
     return Litestar(
         route_handlers=[api, schema],
         middleware=[RateLimit(face="nextcommerce", rate=rate_limit, reject=drf_throttled)],
-        dependencies={"db": Provide(provide_session)},
+        # Next Commerce GET handlers never write: on SQLite their reads skip the write lock.
+        dependencies={"db": Provide(provide_session_read_only_get)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(

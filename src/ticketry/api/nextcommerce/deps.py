@@ -11,6 +11,7 @@ import msgspec
 from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.api.common.credential_cache import CredentialCache, detached, snapshot
 from ticketry.api.common.decoding import collect_errors, decode_struct, parse_json
 from ticketry.api.nextcommerce.errors import BadVersion
 from ticketry.domain.accounts.models import Account, User
@@ -22,7 +23,13 @@ from ticketry.domain.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from ticketry.domain.oauth.services import oauth_bearer_authenticate
+from ticketry.domain.oauth.models import OAuthToken
+from ticketry.domain.oauth.services import (
+    BearerPrincipal,
+    oauth_bearer_authenticate,
+    secret_hash,
+)
+from ticketry.domain.types import utcnow
 
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -64,13 +71,39 @@ def bearer_token(request: Request) -> str | None:
     return ""
 
 
+async def _bearer(request: Request, db: AsyncSession, raw: str) -> BearerPrincipal | None:
+    """The live access token ``raw``, remembered per process (``credential_cache``)."""
+    cache: CredentialCache | None = request.app.state.runtime.credentials
+    key = "oauth:" + secret_hash(raw) if raw and len(raw) <= 200 else ""
+    if cache is None or not key:
+        return await oauth_bearer_authenticate(db, raw)
+    known = cache.get(key)
+    if known is not None:
+        token, account, user, scopes = known
+        if token["expires_at"] <= utcnow():
+            return None
+        return BearerPrincipal(
+            token=detached(OAuthToken, token),
+            account=detached(Account, account),
+            user=detached(User, user) if user is not None else None,
+            scopes=scopes,
+        )
+    generation = cache.generation
+    found = await oauth_bearer_authenticate(db, raw)
+    if found is not None:
+        user_values = snapshot(found.user) if found.user is not None else None
+        kept = (snapshot(found.token), snapshot(found.account), user_values, found.scopes)
+        cache.put(key, kept, generation)
+    return found
+
+
 async def provide_caller(request: Request, db: AsyncSession) -> Caller:
     """Version, then authentication, then scope (the rate limit comes first, as middleware)."""
     version = api_version(request)
     raw = bearer_token(request)
     if raw is None:
         raise Unauthenticated("Authentication credentials were not provided.")
-    found = await oauth_bearer_authenticate(db, raw)
+    found = await _bearer(request, db, raw)
     if found is None:
         raise Unauthenticated("Invalid token.")
     access = request.route_handler.opt.get("access", "read")

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ticketry.api.nextcommerce import schemas as s
 from ticketry.api.nextcommerce.deps import MAX_ID
 from ticketry.domain.catalog.tags import tag_ids_for_labels
-from ticketry.domain.conversations.queries import MessageView, messages_for_tickets
+from ticketry.domain.conversations.queries import MessageRecord, messages_of_tickets
 from ticketry.domain.errors import ErrorCollector
 from ticketry.domain.refs import missing_ref_message
 from ticketry.domain.tickets.commands import TicketData
@@ -31,7 +31,7 @@ def files_base(request: Request) -> str:
     return f"{str(request.base_url).rstrip('/')}{FILES_PATH}"
 
 
-def comment_out(message: MessageView, base: str) -> s.TicketCommentOut:
+def comment_out(message: MessageRecord, base: str) -> s.TicketCommentOut:
     return s.TicketCommentOut(
         id=message.id,
         author=message.author_user_id,
@@ -52,7 +52,7 @@ async def tickets_out(
     """Serialise tickets read with ``PROJECTION``, and their comments (one more read for a
     page). ``request`` gives the base of file URLs (or is that base itself, outside a
     request)."""
-    messages = await messages_for_tickets(
+    messages = await messages_of_tickets(
         db, account_id=account_id, ticket_ids=[t.id for t in tickets]
     )
     base = request if isinstance(request, str) else files_base(request)

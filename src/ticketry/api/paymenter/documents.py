@@ -18,6 +18,7 @@ from sqlalchemy.engine import RowMapping
 
 from ticketry.api.paymenter.mapping import priority_out, status_out
 from ticketry.api.paymenter.query import PageParams
+from ticketry.domain.conversations.queries import AttachmentRecord, MessageRecord
 from ticketry.domain.slicing import Slice
 from ticketry.domain.tickets.records import TicketRecord
 
@@ -65,15 +66,15 @@ def ticket_resource(row: TicketRecord, relationships: dict[str, Any] | None = No
     )
 
 
-def message_resource(row: RowMapping, relationships: dict[str, Any] | None = None) -> Resource:
+def message_resource(row: MessageRecord, relationships: dict[str, Any] | None = None) -> Resource:
     return _resource(
         "ticketMessages",
-        row["id"],
+        row.id,
         {
-            "id": row["id"],
-            "message": row["body"],
-            "updated_at": timestamp(row["updated_at"]),
-            "created_at": timestamp(row["created_at"]),
+            "id": row.id,
+            "message": row.body,
+            "updated_at": timestamp(row.updated_at),
+            "created_at": timestamp(row.created_at),
         },
         relationships or {},
     )
@@ -102,19 +103,19 @@ def user_resource(row: RowMapping) -> Resource:
     )
 
 
-def attachment_resource(row: RowMapping) -> Resource:
+def attachment_resource(row: AttachmentRecord) -> Resource:
     return _resource(
         "ticketMessageAttachments",
-        row["id"],
+        row.id,
         {
-            "id": row["id"],
-            "uuid": str(row["public_id"]),
-            "filename": row["filename"],
-            "path": row["storage_key"],
-            "filesize": row["size"],
-            "mime_type": row["content_type"],
-            "created_at": timestamp(row["created_at"]),
-            "updated_at": timestamp(row["updated_at"]),
+            "id": row.id,
+            "uuid": str(row.public_id),
+            "filename": row.filename,
+            "path": row.storage_key,
+            "filesize": row.size,
+            "mime_type": row.content_type,
+            "created_at": timestamp(row.created_at),
+            "updated_at": timestamp(row.updated_at),
         },
         {},
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, delete, get, post
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.paymenter.auth import ApiKeyPrincipal
@@ -29,14 +28,13 @@ from ticketry.api.paymenter.query import (
     parse_sort,
 )
 from ticketry.api.paymenter.validation import check_message
-from ticketry.domain.conversations.people import (
-    MessageRowFilter,
-    agent_of_person,
-    message_row_get,
-    message_rows_slice,
-    people_by_ids,
+from ticketry.domain.conversations.people import agent_of_person, people_by_ids
+from ticketry.domain.conversations.queries import (
+    MessageFilter,
+    MessageRecord,
+    message_get,
+    message_slice,
 )
-from ticketry.domain.conversations.queries import attachments_for_messages
 from ticketry.domain.conversations.services import message_create, message_delete
 from ticketry.domain.tickets.queries import ticket_get_many
 from ticketry.domain.tickets.records import FLAT
@@ -48,32 +46,26 @@ RELATIONS = ["user", "ticket", "attachments"]
 
 
 async def message_documents(
-    db: AsyncSession, account_id: int, rows: list[RowMapping], includes: set[str]
+    db: AsyncSession, account_id: int, rows: list[MessageRecord], includes: set[str]
 ) -> tuple[list[Resource], Included | None]:
-    """Message resources with the requested relations: one query per relation kind."""
+    """Message resources with the requested relations: one query per relation kind (their
+    attachments come with the messages)."""
     if not includes:
         return [message_resource(row) for row in rows], None
     people = (
         await people_by_ids(
             db,
             account_id=account_id,
-            ids=[r["author_person_id"] for r in rows if r["author_person_id"]],
+            ids=[r.author_person_id for r in rows if r.author_person_id],
         )
         if "user" in includes
         else {}
     )
     tickets = (
         await ticket_get_many(
-            db, account_id=account_id, ids=[r["ticket_id"] for r in rows], projection=FLAT
+            db, account_id=account_id, ids=[r.ticket_id for r in rows], projection=FLAT
         )
         if "ticket" in includes
-        else {}
-    )
-    files = (
-        await attachments_for_messages(
-            db, account_id=account_id, message_ids=[r["id"] for r in rows]
-        )
-        if "attachments" in includes
         else {}
     )
     included = Included()
@@ -81,26 +73,29 @@ async def message_documents(
     for row in rows:
         relationships: dict[str, Any] = {}
         if "user" in includes:
-            person = people.get(row["author_person_id"])
+            person = people.get(row.author_person_id) if row.author_person_id else None
             relationships["user"] = {"data": identifier("users", person["id"]) if person else None}
             included.add([user_resource(person) if person else None])
         if "ticket" in includes:
-            ticket = tickets.get(row["ticket_id"])
-            relationships["ticket"] = {"data": identifier("tickets", row["ticket_id"])}
+            ticket = tickets.get(row.ticket_id)
+            relationships["ticket"] = {"data": identifier("tickets", row.ticket_id)}
             included.add([ticket_resource(ticket) if ticket else None])
         if "attachments" in includes:
-            own = files.get(row["id"], [])
+            own = row.attachments
             relationships["attachments"] = {
-                "data": [identifier("ticketMessageAttachments", f["id"]) for f in own]
+                "data": [identifier("ticketMessageAttachments", f.id) for f in own]
             }
             included.add(attachment_resource(f) for f in own)
         resources.append(message_resource(row, relationships))
     return resources, included
 
 
-async def _message_row(db: AsyncSession, api_key: ApiKeyPrincipal, raw_id: str) -> RowMapping:
-    row = await message_row_get(
-        db, account_id=api_key.account.id, message_id=parse_id("TicketMessage", raw_id)
+async def _message_row(db: AsyncSession, api_key: ApiKeyPrincipal, raw_id: str) -> MessageRecord:
+    row = await message_get(
+        db,
+        account_id=api_key.account.id,
+        message_id=parse_id("TicketMessage", raw_id),
+        public_only=True,
     )
     if row is None:
         raise model_not_found("TicketMessage", raw_id)
@@ -123,18 +118,13 @@ async def messages_index(
     )
     order = parse_sort(request.query_params.get("sort"), SORTS)
     page = parse_page(request)
-    flt = MessageRowFilter()
+    flt = MessageFilter(public_only=True, ordering=order or [("id", False)])
     if "id" in filters:
         flt.ids = int_values(filters["id"])
     if "ticket_id" in filters:
         flt.ticket_ids = int_values(filters["ticket_id"])
-    result = await message_rows_slice(
-        db,
-        account_id=api_key.account.id,
-        flt=flt,
-        order=order,
-        offset=page.offset,
-        limit=page.per_page,
+    result = await message_slice(
+        db, account_id=api_key.account.id, flt=flt, offset=page.offset, limit=page.per_page
     )
     resources, included = await message_documents(db, api_key.account.id, result.items, includes)
     return collection_document(request, resources, included, page, result)
@@ -167,7 +157,9 @@ async def messages_store(
         author_user=agent,
         author_contact_id=None if agent is not None else person["id"],
     )
-    row = await message_row_get(db, account_id=api_key.account.id, message_id=message.id)
+    row = await message_get(
+        db, account_id=api_key.account.id, message_id=message.id, public_only=True
+    )
     assert row is not None
     return single_document(message_resource(row), None, status=201)
 
@@ -204,7 +196,7 @@ async def messages_destroy(
 ) -> None:
     api_key.require("admin.ticket_messages.delete")
     row = await _message_row(db, api_key, ticketMessage)
-    await message_delete(db, account=api_key.account, actor=None, message_id=row["id"])
+    await message_delete(db, account=api_key.account, actor=None, message_id=row.id)
 
 
 HANDLERS = [messages_index, messages_store, messages_show, messages_destroy]

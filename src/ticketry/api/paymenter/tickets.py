@@ -28,7 +28,8 @@ from ticketry.api.paymenter.query import (
     parse_sort,
 )
 from ticketry.api.paymenter.validation import check_ticket, departments_of
-from ticketry.domain.conversations.people import message_rows_for_tickets, people_by_ids
+from ticketry.domain.conversations.people import people_by_ids
+from ticketry.domain.conversations.queries import messages_of_tickets
 from ticketry.domain.tickets import services
 from ticketry.domain.tickets.commands import TicketData
 from ticketry.domain.tickets.filters import Sort, TicketFilter
@@ -56,7 +57,9 @@ async def ticket_documents(
         ]
         people = await people_by_ids(db, account_id=account_id, ids=wanted)
     messages = (
-        await message_rows_for_tickets(db, account_id=account_id, ticket_ids=[r.id for r in rows])
+        await messages_of_tickets(
+            db, account_id=account_id, ticket_ids=[r.id for r in rows], public_only=True
+        )
         if "messages" in includes
         else {}
     )
@@ -66,9 +69,7 @@ async def ticket_documents(
         relationships: dict[str, Any] = {}
         if "messages" in includes:
             own = messages.get(row.id, [])
-            relationships["messages"] = {
-                "data": [identifier("ticketMessages", m["id"]) for m in own]
-            }
+            relationships["messages"] = {"data": [identifier("ticketMessages", m.id) for m in own]}
             included.add(message_resource(m) for m in own)
         for relation, column in (("user", "requester_id"), ("assigned_to", "assignee_contact_id")):
             if relation in includes:

@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
-    bindparam,
     case,
     exists,
     false,
@@ -26,7 +25,6 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.sql.elements import BindParameter
 
 from ticketry.domain.accounts.models import User
 from ticketry.domain.catalog.models import TICKET_STATUSES
@@ -35,6 +33,7 @@ from ticketry.domain.sql_hints import likely
 from ticketry.domain.tickets.models import TICKET_PRIORITIES, Ticket, TicketItem, ticket_tags
 from ticketry.domain.tickets.search_sql import ticket_text_contains
 from ticketry.domain.tickets.searchkeys import key_lookup
+from ticketry.readpath import Binder
 
 Kind = Literal["bool", "str", "int", "decimal", "datetime", "uuid"]
 Value = bool | str | int | Decimal | datetime | uuid.UUID
@@ -117,25 +116,6 @@ class TicketFilter:
     search_key: str | None = None
     conditions: list[Condition] = field(default_factory=list)
     ordering: list[Sort] = field(default_factory=lambda: list(NEWEST_FIRST))
-
-
-class Binder:
-    """Hands out bound parameters ``p0, p1, …`` in the order a statement is built, and keeps
-    their values: the statement's text depends on its shape only."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-        # A text value held a NUL character, which no stored text can contain (PostgreSQL
-        # refuses it outright): the statement must match nothing.
-        self.void = False
-
-    def __call__(self, value: Any, type_: Any = None) -> BindParameter[Any]:
-        name = f"p{len(self.values)}"
-        if isinstance(value, str) and "\x00" in value:
-            self.void = True
-            value = value.replace("\x00", "")
-        self.values[name] = value
-        return bindparam(name, type_=type_) if type_ is not None else bindparam(name)
 
 
 # ---- fields -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ ticket as at the first; there is no COUNT(*) of the whole result.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import User
 from ticketry.domain.catalog.models import CustomField, Tag, TicketState, TicketType
-from ticketry.domain.conversations.models import Contact, Message
-from ticketry.domain.conversations.queries import attachments_for_messages
+from ticketry.domain.conversations.queries import MessageRecord, messages_of_tickets
 from ticketry.domain.errors import NotFound
 from ticketry.domain.files.models import StoredFile
 from ticketry.domain.orders.lookup import OrderDetail, order_detail
@@ -173,56 +172,12 @@ async def desk_lookups(session: AsyncSession, *, account_id: int) -> Lookups:
 
 
 @dataclass
-class ConversationEntry:
-    message: RowMapping
-    author: str
-    files: list[RowMapping] = field(default_factory=list)
-
-
-@dataclass
 class TicketPage:
     view: TicketRecord
     order: OrderDetail | None
-    conversation: list[ConversationEntry]
+    conversation: list[MessageRecord]
     history: list[RowMapping]
     custom_fields: list[CustomField]
-
-
-async def ticket_conversation(
-    session: AsyncSession, *, account_id: int, ticket_id: int, public_only: bool
-) -> list[ConversationEntry]:
-    """The ticket's messages (only public replies when ``public_only``), with attachments."""
-    stmt = (
-        select(
-            Message.__table__,
-            User.full_name.label("user_name"),
-            User.email.label("user_email"),
-            Contact.name.label("contact_name"),
-            Contact.email.label("contact_email"),
-        )
-        .outerjoin(User, User.id == Message.author_user_id)
-        .outerjoin(Contact, Contact.id == Message.author_contact_id)
-        .where(Message.ticket_id == ticket_id, Message.account_id == account_id)
-        .order_by(Message.id)
-    )
-    if public_only:
-        stmt = stmt.where(Message.is_public.is_(True))
-    entries = []
-    for row in (await session.execute(stmt)).mappings():
-        author = (
-            row["user_name"]
-            or row["user_email"]
-            or row["contact_name"]
-            or row["contact_email"]
-            or row["from_email"]
-            or ""
-        )
-        entries.append(ConversationEntry(message=row, author=author))
-    by_id = {e.message["id"]: e for e in entries}
-    files = await attachments_for_messages(session, account_id=account_id, message_ids=list(by_id))
-    for message_id, rows_of_message in files.items():
-        by_id[message_id].files.extend(rows_of_message)
-    return entries
 
 
 async def desk_ticket_page_data(session: AsyncSession, *, account_id: int, code: str) -> TicketPage:
@@ -235,9 +190,7 @@ async def desk_ticket_page_data(session: AsyncSession, *, account_id: int, code:
     order = None
     if view.bound_order_id:
         order = await order_detail(session, account_id=account_id, order_id=view.bound_order_id)
-    conversation = await ticket_conversation(
-        session, account_id=account_id, ticket_id=ticket_id, public_only=False
-    )
+    messages = await messages_of_tickets(session, account_id=account_id, ticket_ids=[ticket_id])
     history = await session.execute(
         select(HistoryItem.__table__, User.email.label("user_email"))
         .outerjoin(User, User.id == HistoryItem.user_id)
@@ -253,7 +206,7 @@ async def desk_ticket_page_data(session: AsyncSession, *, account_id: int, code:
     return TicketPage(
         view=view,
         order=order,
-        conversation=conversation,
+        conversation=messages[ticket_id],
         history=list(history.mappings()),
         custom_fields=list(fields),
     )

@@ -16,10 +16,10 @@ from ticketry.api.common.downloads import file_response
 from ticketry.api.common.state import Runtime
 from ticketry.domain.accounts.models import Account
 from ticketry.domain.accounts.services import account_get
+from ticketry.domain.conversations.queries import messages_of_tickets
 from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.files.storage import get_file_store
 from ticketry.domain.orders.lookup import order_find_for_customer, order_product_items
-from ticketry.domain.web.desk_queries import ticket_conversation
 from ticketry.domain.web.portal import (
     MAX_PHOTOS,
     ReturnRequest,
@@ -218,9 +218,11 @@ async def _ticket_page(
     ticket = await portal_ticket_for_key(db, account_id=account.id, raw=key)
     if ticket is None:
         raise NotFound()
-    conversation = await ticket_conversation(
-        db, account_id=account.id, ticket_id=ticket.id, public_only=True
-    )
+    conversation = (
+        await messages_of_tickets(
+            db, account_id=account.id, ticket_ids=[ticket.id], public_only=True
+        )
+    )[ticket.id]
     lang = lang or _lang(request, account)
     return Template(
         template_name="portal/ticket.html",
