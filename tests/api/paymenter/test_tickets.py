@@ -380,3 +380,9 @@ async def test_equivalent_writes_keep_the_domain_value(
     r = await client.put(url, json={"status": "open"}, headers=shop.headers)
     r = await client.put(url, json={"status": "replied"}, headers=shop.headers)
     assert r.json()["data"]["attributes"]["status"] == "replied"
+
+
+async def test_a_page_beyond_any_account_is_empty(client: httpx.AsyncClient, shop: Shop) -> None:
+    for path in ("tickets", "ticket-messages"):
+        r = await client.get(f"{BASE}/{path}?page=461170000000000000", headers=shop.headers)
+        assert r.status_code == 200 and r.json()["data"] == [], r.text

@@ -343,3 +343,9 @@ async def test_list_query_count_is_constant(
     with count_queries() as search:
         r = await client.get("/api/v2/tickets/search?search=macbook", headers=tenant.headers)
     assert r.json()["count"] == 9 and search.count == 2, search.statements
+
+
+async def test_a_page_beyond_any_account_is_404(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    for page in ("461170000000000000", str(2**62)):
+        r = await client.get(f"/api/v2/tickets?page={page}", headers=tenant.headers)
+        assert r.status_code == 404 and r.json() == {"detail": "Invalid page."}

@@ -191,6 +191,8 @@ async def message_slice(
     session: AsyncSession, *, account_id: int, flt: MessageFilter, offset: int, limit: int
 ) -> Slice[MessageRecord]:
     """``limit`` messages from ``offset`` on, and whether more follow (one statement)."""
+    if offset > 2**31:  # past any account's end (and PostgreSQL's 64-bit OFFSET)
+        return Slice(items=[], offset=offset, limit=limit, has_more=False)
     b = Binder()
     ids = _ids_select(account_id, flt, b).limit(b(limit + 1)).offset(b(offset))
     found = await _read(session, ids, flt, b)

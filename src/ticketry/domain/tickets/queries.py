@@ -46,6 +46,9 @@ from ticketry.domain.tickets.searchkeys import key_lookup, search_key
 from ticketry.readpath import Read, read, shape_of
 
 ORDERING_FIELDS = ("created_at", "updated_at", "closed_at")
+# No account holds this many tickets: an offset beyond it is past the end without asking the
+# database (whose 64-bit OFFSET a page number times its size can overflow).
+MAX_OFFSET = 2**31
 T = TypeVar("T")
 
 _decode_page = msgspec.json.Decoder(list[TicketRecord]).decode
@@ -164,6 +167,8 @@ async def ticket_page(
     keys = _sort_keys(flt.ordering)
     b = Binder()
     offset = (page.page - 1) * page.page_size
+    if offset > MAX_OFFSET:
+        raise NotFound("Invalid page.")
     ids = _ids_select(account_id, flt, keys, b).limit(b(page.page_size)).offset(b(offset))
     documents = _document_read("page", ids, keys, projection, b)
     total, document = await read(session, _count(account_id, flt), documents)
@@ -190,6 +195,8 @@ async def ticket_slice(
     projection: Projection = FULL,
 ) -> Slice[TicketRecord]:
     """``limit`` tickets from ``offset`` on, and whether more follow (no total)."""
+    if offset > MAX_OFFSET:
+        return Slice(items=[], offset=offset, limit=limit, has_more=False)
     flt = await _resolved(session, account_id, flt)
     keys = _sort_keys(flt.ordering)
     b = Binder()
