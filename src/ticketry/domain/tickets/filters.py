@@ -8,56 +8,37 @@ a filter depends only on its shape and is compiled once per shape (``readpath``)
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    case,
     exists,
     false,
     func,
     not_,
     or_,
-    select,
 )
 
-from ticketry.domain.accounts.models import User
-from ticketry.domain.catalog.models import TICKET_STATUSES
 from ticketry.domain.search import like_pattern, search_terms
 from ticketry.domain.sql_hints import likely
-from ticketry.domain.tickets.models import TICKET_PRIORITIES, Ticket, TicketItem, ticket_tags
+from ticketry.domain.tickets.fields import (
+    ARITY,
+    FIELD_KINDS,
+    FIELDS,
+    ITEM_FIELDS,
+    NEWEST_FIRST,
+    OPERATORS,
+    Kind,
+    Sort,
+    Value,
+    item_exists,
+)
+from ticketry.domain.tickets.models import Ticket, TicketItem, ticket_tags
 from ticketry.domain.tickets.search_sql import ticket_text_contains
 from ticketry.domain.tickets.searchkeys import key_lookup
 from ticketry.readpath import Binder
-
-Kind = Literal["bool", "str", "int", "decimal", "datetime", "uuid"]
-Value = bool | str | int | Decimal | datetime | uuid.UUID
-
-ORDER_OPS = ("gt", "gte", "lt", "lte")
-SET_OPS = ("in", "nin")
-NULL_OPS = ("null", "notnull")
-OPERATORS: dict[Kind, tuple[str, ...]] = {
-    "bool": ("eq", "neq"),
-    "uuid": ("eq", "neq", *SET_OPS),
-    "str": ("eq", "neq", *ORDER_OPS, *SET_OPS, "like", "contains", *NULL_OPS),
-    "int": ("eq", "neq", *ORDER_OPS, *SET_OPS, *NULL_OPS),
-    "decimal": ("eq", "neq", *ORDER_OPS, *SET_OPS, *NULL_OPS),
-    "datetime": ("eq", "neq", *ORDER_OPS, *SET_OPS, *NULL_OPS),
-}
-# How many arguments each operator takes (None: one or more).
-ARITY: dict[str, int | None] = {
-    **{op: 1 for op in ("eq", "neq", *ORDER_OPS, "like")},
-    "in": None,
-    "nin": None,
-    "contains": None,
-    "null": 0,
-    "notnull": 0,
-}
 
 
 @dataclass(frozen=True)
@@ -70,19 +51,6 @@ class Condition:
     field: str
     op: str
     args: tuple[Value, ...] = ()
-
-
-@dataclass(frozen=True)
-class Sort:
-    """One key of an ordering. ``nulls`` places missing values (on nullable fields only:
-    on the others NULLS LAST would keep PostgreSQL from reading the ordering's index)."""
-
-    field: str
-    descending: bool = False
-    nulls: Literal["first", "last"] | None = None
-
-
-NEWEST_FIRST = [Sort("created_at", descending=True)]
 
 
 @dataclass
@@ -116,131 +84,6 @@ class TicketFilter:
     search_key: str | None = None
     conditions: list[Condition] = field(default_factory=list)
     ordering: list[Sort] = field(default_factory=lambda: list(NEWEST_FIRST))
-
-
-# ---- fields -----------------------------------------------------------------------------
-
-_employee = User.__table__.alias("employee")
-
-
-def _device_name() -> ColumnElement[Any]:
-    # An open ticket is where it is open; a closed one where it was fiscally closed.
-    return case(
-        (Ticket.closed_at.is_(None), Ticket.device_name),
-        else_=func.coalesce(Ticket.close_device_name, Ticket.device_name),
-    )
-
-
-def _has_customer() -> ColumnElement[bool]:
-    return or_(
-        Ticket.customer_name != "",
-        Ticket.customer_email != "",
-        Ticket.customer_card_serial_number.is_not(None),
-    )
-
-
-def _item_exists(*where: ColumnElement[bool]) -> ColumnElement[bool]:
-    return exists().where(
-        TicketItem.ticket_id == Ticket.id, TicketItem.account_id == Ticket.account_id, *where
-    )
-
-
-def _employee_email() -> ColumnElement[Any]:
-    return select(_employee.c.email).where(_employee.c.id == Ticket.employee_id).scalar_subquery()
-
-
-def _column(name: str) -> Callable[[], Any]:
-    return lambda: getattr(Ticket, name)
-
-
-# Field → (value kind, the expression it compares, whether it can be missing).
-FIELDS: dict[str, tuple[Kind, Callable[[], Any], bool]] = {
-    "public_id": ("uuid", _column("public_id"), False),
-    "subject": ("str", _column("subject"), False),
-    "is_closed": ("bool", lambda: Ticket.closed_at.is_not(None), False),
-    "has_customer": ("bool", _has_customer, False),
-    "has_discount": ("bool", lambda: func.coalesce(Ticket.discount_amount, 0) != 0, False),
-    "has_negative_item": (
-        "bool",
-        lambda: _item_exists(TicketItem.total_price < Decimal(0)),
-        False,
-    ),
-    "has_returned_item": (
-        "bool",
-        lambda: _item_exists(func.lower(TicketItem.item_type) == "returned"),
-        False,
-    ),
-    "device_name": ("str", _device_name, True),
-    "employee_email": ("str", _employee_email, True),
-    "currency": ("str", _column("currency"), False),
-    "created_at": ("datetime", _column("created_at"), False),
-    "updated_at": ("datetime", _column("updated_at"), False),
-    "closed_at": ("datetime", _column("closed_at"), True),
-    "id": ("int", _column("id"), False),
-    "department": ("str", _column("department"), True),
-}
-for _name in (
-    "external_id",
-    "purchase_type",
-    "origin_device_name",
-    "location_table_name",
-    "location_zone_name",
-    "customer_card_serial_number",
-    "close_device_name",
-    "close_fiscal_name",
-    "close_fiscal_memory_serial_number",
-):
-    FIELDS[_name] = ("str", _column(_name), True)
-for _name in ("close_number", "close_daily_sales_report_number"):
-    FIELDS[_name] = ("int", _column(_name), True)
-FIELDS["discount_rate"] = ("decimal", _column("discount_rate"), True)
-
-ITEM_FIELDS: dict[str, tuple[Kind, Callable[[], Any]]] = {
-    "item.plu_code": ("int", lambda: TicketItem.plu_code),
-    "item.plu_stock_name": ("str", lambda: TicketItem.plu_stock_name),
-}
-FIELD_KINDS: dict[str, Kind] = {
-    **{name: kind for name, (kind, _, _) in FIELDS.items()},
-    **{name: kind for name, (kind, _) in ITEM_FIELDS.items()},
-}
-
-
-def _lifecycle() -> Any:
-    return case({s: i for i, s in enumerate(TICKET_STATUSES)}, value=Ticket.status)
-
-
-def _severity() -> Any:
-    return case({p: i for i, p in enumerate(TICKET_PRIORITIES)}, value=Ticket.priority)
-
-
-# Sortable fields: every non-boolean field, whether a ticket is closed, status by lifecycle
-# and priority by severity (not alphabetically).
-SORTS: dict[str, tuple[Callable[[], Any], bool]] = {
-    **{name: (expr, nullable) for name, (kind, expr, nullable) in FIELDS.items() if kind != "bool"},
-    "is_closed": (lambda: Ticket.closed_at.is_not(None), False),
-    "status": (_lifecycle, False),
-    "priority": (_severity, False),
-}
-
-
-def sort_expression(key: Sort) -> Any:
-    make, nullable = SORTS[key.field]
-    expr = make()
-    clause = expr.desc() if key.descending else expr.asc()
-    if nullable and key.nulls == "last":
-        return clause.nulls_last()
-    if nullable and key.nulls == "first":
-        return clause.nulls_first()
-    return clause
-
-
-def order_clauses(ordering: list[Sort]) -> list[Any]:
-    """ORDER BY for ``ordering`` with the ticket id last, in the last key's direction, so
-    pages stay stable while tickets are written."""
-    clauses = [sort_expression(k) for k in ordering]
-    last_desc = ordering[-1].descending if ordering else True
-    clauses.append(Ticket.id.desc() if last_desc else Ticket.id.asc())
-    return clauses
 
 
 # ---- conditions -------------------------------------------------------------------------
@@ -284,10 +127,10 @@ def condition_clause(cond: Condition, b: Binder) -> ColumnElement[bool]:
     if cond.field in ITEM_FIELDS:
         _, item_expr = ITEM_FIELDS[cond.field]
         if cond.op == "neq":
-            return not_(_item_exists(item_expr() == b(args[0])))
+            return not_(item_exists(item_expr() == b(args[0])))
         if cond.op == "nin":
-            return not_(_item_exists(_in(item_expr(), args, b)))
-        return _item_exists(_compare(item_expr(), cond.op, args, b))
+            return not_(item_exists(_in(item_expr(), args, b)))
+        return item_exists(_compare(item_expr(), cond.op, args, b))
     kind, make, _ = FIELDS[cond.field]
     if kind == "bool":
         wanted = bool(args[0]) if cond.op == "eq" else not bool(args[0])
@@ -352,7 +195,7 @@ def where_clauses(account_id: int, flt: TicketFilter, b: Binder) -> list[ColumnE
     if flt.unassigned:
         out.append(Ticket.assignee_id.is_(None))
     if flt.item_ids is not None:
-        out.append(_item_exists(_in(TicketItem.id, flt.item_ids, b)))
+        out.append(item_exists(_in(TicketItem.id, flt.item_ids, b)))
     if flt.tag_ids is not None:
         out.append(
             exists().where(
@@ -418,13 +261,11 @@ __all__ = [
     "FIELD_KINDS",
     "ITEM_FIELDS",
     "OPERATORS",
-    "SORTS",
     "Binder",
     "Condition",
     "Kind",
     "Sort",
     "TicketFilter",
     "Value",
-    "order_clauses",
     "where_clauses",
 ]

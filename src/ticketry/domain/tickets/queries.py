@@ -31,13 +31,13 @@ from ticketry.domain.slicing import Slice
 from ticketry.domain.sql_json import json_array, json_text
 from ticketry.domain.tickets import counts
 from ticketry.domain.tickets.documents import ticket_document
+from ticketry.domain.tickets.fields import sort_expression
 from ticketry.domain.tickets.filters import (
     Binder,
     Condition,
     Sort,
     TicketFilter,
     is_plain,
-    sort_expression,
     where_clauses,
 )
 from ticketry.domain.tickets.models import Ticket, TicketItem
