@@ -14,6 +14,7 @@ A ticket is closed exactly when its status is ``closed`` (``services._mark_close
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -39,14 +40,23 @@ def statuses_of(flt: TicketFilter) -> list[str] | None:
     return sorted(wanted) if wanted is not None else None
 
 
-def count_read(account_id: int, statuses: list[str] | None) -> Read:
+@lru_cache(maxsize=16)
+def _count_statement(statuses: int | None) -> Any:
+    """The sum of an account's counts (``p0``), of ``statuses`` statuses (``p1…``)."""
     b = Binder()
     table = TicketCount.__table__
-    stmt = select(func.coalesce(func.sum(table.c.n), 0)).where(table.c.account_id == b(account_id))
+    stmt = select(func.coalesce(func.sum(table.c.n), 0)).where(table.c.account_id == b(0))
     if statuses is not None:
-        stmt = stmt.where(table.c.status.in_([b(s) for s in statuses] or [None]))
-    key = ("ticket_counts", None if statuses is None else len(statuses))
-    return Read(key=key, build=lambda _: stmt, params=b.values)
+        stmt = stmt.where(table.c.status.in_([b("") for _ in range(statuses)] or [None]))
+    return stmt
+
+
+def count_read(account_id: int, statuses: list[str] | None) -> Read:
+    shape = None if statuses is None else len(statuses)
+    params = {"p0": account_id, **{f"p{i + 1}": s for i, s in enumerate(statuses or [])}}
+    return Read(
+        key=("ticket_counts", shape), build=lambda _: _count_statement(shape), params=params
+    )
 
 
 async def ticket_count_move(
