@@ -6,10 +6,11 @@ every row in Python (a parameter dictionary per row, a type processor per value,
 and a prepared statement, of its own. For the hundreds of rows of a bulk import that costs
 more than the database's work. ``RowsInsert`` writes the same rows with:
 
-* SQLite: one ``INSERT … VALUES (…), (…)`` with positional parameters, bound by the
-  driver as they are (SQLite's own JSON functions would parse each row once per column,
-  which costs it more than binding);
-* PostgreSQL: ``INSERT … SELECT … FROM json_array_elements(:rows)``: the rows travel as
+* SQLite: one statement of one row, run for every row by the driver (``executemany``),
+  or, to return values, one ``INSERT … VALUES (…), (…) … RETURNING``; either binds the
+  values as they are (SQLite's JSON functions would parse each row once per column,
+  which costs it more than binding them);
+* PostgreSQL: ``INSERT … SELECT … FROM jsonb_array_elements(:rows)``: the rows travel as
   one JSON array of arrays, so the statement text depends only on the columns and is
   prepared once.
 
@@ -152,20 +153,15 @@ class RowsInsert:
         return f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
 
     def _sqlite_statement(self, dialect: Dialect, count: int) -> str:
-        """``?1``…``?k`` are the constants, then each row's values in turn."""
+        """``count`` rows of values then the constants, each row's in turn."""
         key = ("sqlite", count)
         sql = self._statements.get(key)
         if sql is None:
             prep = dialect.identifier_preparer
             names = ", ".join(prep.quote(c) for c in (*self.columns, *self.const))
-            k, width = len(self.const), len(self.columns)
-            tail = "".join(f", ?{i + 1}" for i in range(k))
-            rows = ", ".join(
-                "(" + ", ".join(f"?{k + r * width + j + 1}" for j in range(width)) + tail + ")"
-                for r in range(count)
-            )
-            sql = f"INSERT INTO {prep.format_table(self.table)} ({names}) VALUES {rows}"
-            sql += self._conflict_sql(dialect)
+            row = "(" + ", ".join("?" * (len(self.columns) + len(self.const))) + ")"
+            sql = f"INSERT INTO {prep.format_table(self.table)} ({names}) VALUES "
+            sql += ", ".join([row] * count) + self._conflict_sql(dialect)
             if self.returning:
                 sql += " RETURNING " + ", ".join(prep.quote(c) for c in self.returning)
             self._statements[key] = sql
@@ -178,7 +174,8 @@ class RowsInsert:
         table = self.table
         dialect = postgresql.dialect()
         source = (
-            func.json_array_elements(cast(bindparam("rows", type_=String), JSON))
+            # jsonb: parsed once; a json value would be parsed again for every column.
+            func.jsonb_array_elements(cast(bindparam("rows", type_=String), postgresql.JSONB))
             .table_valued("value", with_ordinality="ord")
             .render_derived(name="r")
         )
@@ -261,23 +258,27 @@ class RowsInsert:
             const[name] if process is None else process(const[name])
             for name, process in zip(self.const, consts, strict=True)
         ]
-        per = max(1, (SQLITE_MAX_PARAMS - len(head)) // max(1, len(self.columns)))
         connection = await session.connection()
+        if not self.returning:
+            # One prepared statement for every row, stepped by the driver (executemany).
+            sql = self._sqlite_statement(dialect, 1)
+            await connection.exec_driver_sql(sql, [(*row, *head) for row in rows])
+            return []
+        # RETURNING needs one statement for the rows; past SQLite's parameter limit, more.
+        per = max(1, SQLITE_MAX_PARAMS // (len(self.columns) + len(head)))
         out: list[tuple[Any, ...]] = []
         processors = self._result_processors(dialect)
         for start in range(0, len(rows), per):
             chunk = rows[start : start + per]
             sql = self._sqlite_statement(dialect, len(chunk))
-            params = (*head, *chain.from_iterable(chunk))
-            result = await connection.exec_driver_sql(sql, params)
-            if self.returning:
-                for row in result:
-                    out.append(
-                        tuple(
-                            v if p is None or v is None else p(v)
-                            for v, p in zip(row, processors, strict=True)
-                        )
+            params = tuple(chain.from_iterable((*row, *head) for row in chunk))
+            for row in await connection.exec_driver_sql(sql, params):
+                out.append(
+                    tuple(
+                        v if p is None or v is None else p(v)
+                        for v, p in zip(row, processors, strict=True)
                     )
+                )
         return out
 
 
