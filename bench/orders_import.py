@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import socket
@@ -144,36 +145,90 @@ def make_batches(total: int, batch: int) -> list[list[dict[str, Any]]]:
 
 
 async def import_orders(
-    base: str, token: str, batches: list[list[dict[str, Any]]], clients: int, expect: str
+    base: str, token: str, bodies: list[tuple[int, bytes]], clients: int, expect: str
 ) -> tuple[float, list[float], int]:
-    queue: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
-    for b in batches:
+    """Send the bodies (order count, JSON) from ``clients`` concurrent connections."""
+    queue: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue()
+    for b in bodies:
         queue.put_nowait(b)
     latencies: list[float] = []
     failed = 0
 
     async def worker() -> None:
         nonlocal failed
-        headers = {"Authorization": token}
+        headers = {"Authorization": token, "Content-Type": "application/json"}
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as c:
             while True:
                 try:
-                    body = queue.get_nowait()
+                    count, body = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
                 t0 = time.perf_counter()
-                r = await c.post("/api/v2/orders/bulk", json=body)
+                r = await c.post("/api/v2/orders/bulk", content=body)
                 latencies.append(time.perf_counter() - t0)
                 if r.status_code != 200:
                     raise SystemExit(f"bulk import failed: {r.status_code} {r.text[:500]}")
                 out = r.json()
                 failed += out["failed"]
-                if out[expect] != len(body):
+                if out[expect] != count:
                     raise SystemExit(f"expected every order {expect}: {r.text[:500]}")
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(clients)))
     return time.perf_counter() - started, latencies, failed
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far, from /proc (0 for a gone one)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and its descendants (the server's workers)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree = [root]
+    for pid in tree:
+        tree.extend(child for child, parent in parents.items() if parent == pid)
+    return tree
+
+
+def pg_backends(url: str) -> list[int]:
+    """Server processes of the bench database's connections (the pool keeps them)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+
+    async def run() -> list[int]:
+        admin = make_url(PG_URL)
+        conn = await asyncpg.connect(
+            user=admin.username,
+            password=admin.password,
+            host=admin.host or "127.0.0.1",
+            port=admin.port or 5432,
+            database=admin.database or "postgres",
+        )
+        try:
+            rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", database)
+        finally:
+            await conn.close()
+        return [r["pid"] for r in rows]
+
+    return asyncio.run(run())
 
 
 def pct(values: list[float], q: float) -> float:
@@ -193,7 +248,10 @@ def main() -> None:
     )
     args = ap.parse_args()
     batches = make_batches(args.orders, args.batch)
-    phases: list[tuple[str, float, list[float], int]] = []
+    # The load generator shares the machine: bodies are encoded before the clock starts.
+    bodies = [(len(b), json.dumps(b).encode()) for b in batches]
+    # (phase, seconds, batch latencies, failed, CPU seconds of server, database, client)
+    phases: list[tuple[str, float, list[float], int, float, float, float]] = []
 
     with tempfile.TemporaryDirectory() as tmpdir, fresh_database(args.db, Path(tmpdir)) as url:
         port = free_port()
@@ -238,10 +296,21 @@ def main() -> None:
             for phase, expect in [("new", "created"), ("re-import", "updated")][
                 : 2 if args.reimport else 1
             ]:
+                workers = process_tree(server.pid)
+                backends = pg_backends(url) if args.db == "postgres" else []
+                cpu0 = cpu_seconds(workers), cpu_seconds(backends), time.process_time()
                 elapsed, latencies, failed = asyncio.run(
-                    import_orders(base, token, batches, args.clients, expect)
+                    import_orders(base, token, bodies, args.clients, expect)
                 )
-                phases.append((phase, elapsed, latencies, failed))
+                # Connections the pool opened during the phase count from their start.
+                if args.db == "postgres":
+                    backends = sorted({*backends, *pg_backends(url)})
+                cpu = (
+                    cpu_seconds(workers) - cpu0[0],
+                    cpu_seconds(backends) - cpu0[1],
+                    time.process_time() - cpu0[2],
+                )
+                phases.append((phase, elapsed, latencies, failed, *cpu))
             r = httpx.get(
                 f"{base}/api/v2/orders",
                 params={"page_size": 1},
@@ -261,15 +330,21 @@ def main() -> None:
         f"{args.db}: {args.orders:,} orders in {len(batches):,} batches of {args.batch}, "
         f"{args.clients} clients, {args.workers} server workers"
     )
-    for phase, elapsed, latencies, failed in phases:
+    for phase, elapsed, latencies, failed, server_cpu, db_cpu, client_cpu in phases:
         print(
             f"  {phase}: {args.orders / elapsed:,.0f} orders/s ({elapsed:.1f} s), "
             f"batch latency p50 {pct(latencies, 0.5) * 1000:.0f} ms, "
             f"p99 {pct(latencies, 0.99) * 1000:.0f} ms, "
             f"mean {statistics.mean(latencies) * 1000:.0f} ms, failed {failed}"
         )
+        per_batch = 1000 * args.batch / args.orders
+        print(
+            f"    CPU per {args.batch} orders: server {server_cpu * per_batch:.1f} ms"
+            + (f", PostgreSQL {db_cpu * per_batch:.1f} ms" if args.db == "postgres" else "")
+            + f", load generator {client_cpu * per_batch:.1f} ms"
+        )
     print(f"  stored {stored:,}")
-    if stored != args.orders or any(failed for *_, failed in phases):
+    if stored != args.orders or any(phase[3] for phase in phases):
         raise SystemExit("some orders were not stored")
 
 
