@@ -131,12 +131,10 @@ class RowsInsert:
         out: list[list[Any]] = []
         for row in rows:
             values = list(row)
-            width = len(values)
             for i, process, on_none in processors:
-                if i < width:
-                    value = values[i]
-                    if value is not None or on_none:
-                        values[i] = process(value)
+                value = values[i]
+                if value is not None or on_none:
+                    values[i] = process(value)
             out.append(values)
         return out
 

@@ -161,7 +161,7 @@ class _Planned:
         # A new order's row; an existing order's update sets only ``cols``.
         cols = self.cols
         row: list[Any] = [None, self.code, self.public_id]
-        row.extend(cols.get(name, _UNSENT.get(name)) for name in _SETTABLE)
+        row.extend([cols.get(name, _UNSENT.get(name)) for name in _SETTABLE])
         row.extend(current_statuses(self.entries or ()))
         (self.row,) = _ROWS.stored(dialect, [row])
 
