@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from msgspec import UNSET
-from sqlalchemy import delete
+from sqlalchemy import BigInteger, delete, select, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,6 +72,34 @@ def item_rows(
     return _INSERT.stored(dialect, rows)
 
 
+# What an item is, as stored: the columns after public_id in an ``item_rows`` row.
+_SAME = ("position", "name", "code", "ean", "variant", "amount", "item_type")
+_PRICES = ("total_price_with_vat", "total_price_without_vat", "total_price_vat")
+
+
+async def _unchanged(session: AsyncSession, rows_by_order: dict[int, list[list[Any]]]) -> set[int]:
+    """The orders whose stored items are exactly these rows (ids and timestamps aside)."""
+    table = table_of(OrderItem)
+    columns = [
+        # Amounts as the stored integers, as ``item_rows`` has them.
+        type_coerce(table.c[name], BigInteger) if name in ("amount", *_PRICES) else table.c[name]
+        for name in (*_SAME, *_PRICES)
+    ]
+    stored: dict[int, list[tuple[Any, ...]]] = {oid: [] for oid in rows_by_order}
+    result = await session.execute(
+        select(table.c.order_id, *columns)
+        .where(table.c.order_id.in_(list(rows_by_order)))
+        .order_by(table.c.order_id, table.c.position, table.c.id)
+    )
+    for order_id, *values in result:
+        stored[order_id].append(tuple(values))
+    return {
+        oid
+        for oid, rows in rows_by_order.items()
+        if stored[oid] == [tuple(row[1:-1]) for row in rows]
+    }
+
+
 async def items_replace(
     session: AsyncSession,
     *,
@@ -79,24 +107,33 @@ async def items_replace(
     rows_by_order: dict[int, list[list[Any]]],
     new_orders: set[int],
     now: datetime,
-) -> None:
-    """Replace the items of these orders (rows from ``item_rows``): one delete (none when
-    every order is new), one insert (more only past SQLite's parameter limit)."""
+) -> set[int]:
+    """Replace the items of these orders (rows from ``item_rows``); return the orders
+    whose items were replaced. Items the same as those stored are kept as they are (with
+    their ids): a re-sent order costs a read instead of a delete and an insert. One read
+    and one delete (none when every order is new), one insert (more only past SQLite's
+    parameter limit)."""
     if not rows_by_order:
-        return
+        return set()
+    replace = dict(rows_by_order)
     # The ids come from this account's own upsert, so the order id alone scopes the
-    # statement; adding account_id would lead SQLite to scan all the account's items.
-    old = [oid for oid in rows_by_order if oid not in new_orders]
-    if old:
-        await session.execute(delete(OrderItem).where(OrderItem.order_id.in_(old)))
+    # statements; adding account_id would lead SQLite to scan all the account's items.
+    known = {oid: rows for oid, rows in rows_by_order.items() if oid not in new_orders}
+    if known:
+        for oid in await _unchanged(session, known):
+            del replace[oid]
+            del known[oid]
+    if known:
+        await session.execute(delete(OrderItem).where(OrderItem.order_id.in_(list(known))))
     rows: list[list[Any]] = []
-    for order_id, items in rows_by_order.items():
+    for order_id, items in replace.items():
         for row in items:
             row[-1] = order_id
             rows.append(row)
     await _INSERT.execute(
         session, rows, stored=True, account_id=account_id, created_at=now, updated_at=now
     )
+    return set(replace)
 
 
 __all__ = ["item_rows", "items_replace"]

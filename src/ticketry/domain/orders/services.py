@@ -133,9 +133,10 @@ async def order_update(
     now = utcnow()
     order.updated_at = now
     await session.flush()
+    replaced: set[int] = set()
     if data.items is not UNSET:
         items = data.items or []
-        await items_replace(
+        replaced = await items_replace(
             session,
             account_id=account.id,
             rows_by_order={
@@ -158,7 +159,7 @@ async def order_update(
         session,
         account_id=account.id,
         orders=[(order.id, order.code, order.customer_email)],
-        items_changed={order.id} if data.items is not UNSET else set(),
+        items_changed=replaced,
         now=now,
     )
     event_record(

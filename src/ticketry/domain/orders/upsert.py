@@ -248,7 +248,7 @@ async def _write(
         if plan.entries is not None:
             entries.setdefault(order_id, []).extend(plan.entries)
         bind[order_id] = (order_id, plan.code, email)
-    await items_replace(
+    replaced = await items_replace(
         session, account_id=account_id, rows_by_order=items, new_orders=new_orders, now=now
     )
     await statuses_merge(
@@ -264,7 +264,7 @@ async def _write(
         session,
         account_id=account_id,
         orders=list(bind.values()),
-        items_changed=set(items) - new_orders,
+        items_changed=replaced - new_orders,
         now=now,
     )
     await events_record(
