@@ -3,8 +3,10 @@
 Not a test: a load run that prints throughput and latency. It starts ``ticketry serve`` on a
 free port against a fresh database (a new SQLite file, or a new PostgreSQL database that is
 dropped afterwards), makes an account, a token and a store id with the CLI, then sends the
-orders in batches of 100 from several concurrent clients. With ``--reimport`` the same
-orders are sent a second time (every order updated, its items replaced) and timed apart.
+orders in batches of 100 from several concurrent clients. With ``--reimport`` the orders
+are then sent twice more, each time timed apart: the same orders again (every order
+updated, its items unchanged), then with every product's amount changed (every order
+updated, its items replaced).
 
     .venv/bin/python bench/orders_import.py --orders 5000
     .venv/bin/python bench/orders_import.py --db postgres --orders 100000 --clients 8 --reimport
@@ -136,6 +138,20 @@ def order(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
+def items_changed(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The orders with one more of every product: all their items are replaced."""
+    return [
+        {
+            **o,
+            "items": [
+                {**i, "amount": str(int(i["amount"]) + 1)} if "amount" in i else i
+                for i in o["items"]
+            ],
+        }
+        for o in batch
+    ]
+
+
 def make_batches(total: int, batch: int) -> list[list[dict[str, Any]]]:
     rng = random.Random(42)
     return [
@@ -244,12 +260,15 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
     ap.add_argument("--workers", type=int, default=2, help="server worker processes")
     ap.add_argument(
-        "--reimport", action="store_true", help="then send the same orders again (updates)"
+        "--reimport",
+        action="store_true",
+        help="then send the same orders again, then with their items changed (updates)",
     )
     args = ap.parse_args()
     batches = make_batches(args.orders, args.batch)
     # The load generator shares the machine: bodies are encoded before the clock starts.
     bodies = [(len(b), json.dumps(b).encode()) for b in batches]
+    changed = [(len(b), json.dumps(items_changed(b)).encode()) for b in batches]
     # (phase, seconds, batch latencies, failed, CPU seconds of server, database, client)
     phases: list[tuple[str, float, list[float], int, float, float, float]] = []
 
@@ -293,14 +312,15 @@ def main() -> None:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("the server did not start")
                 time.sleep(0.2)
-            for phase, expect in [("new", "created"), ("re-import", "updated")][
-                : 2 if args.reimport else 1
-            ]:
+            runs = [("new", bodies, "created")]
+            if args.reimport:
+                runs += [("re-import", bodies, "updated"), ("items changed", changed, "updated")]
+            for phase, sent, expect in runs:
                 workers = process_tree(server.pid)
                 backends = pg_backends(url) if args.db == "postgres" else []
                 cpu0 = cpu_seconds(workers), cpu_seconds(backends), time.process_time()
                 elapsed, latencies, failed = asyncio.run(
-                    import_orders(base, token, bodies, args.clients, expect)
+                    import_orders(base, token, sent, args.clients, expect)
                 )
                 # Connections the pool opened during the phase count from their start.
                 if args.db == "postgres":
