@@ -14,6 +14,7 @@ from ticketry.domain.tickets.commands import PriceData
 from ticketry.domain.validation import (
     check_country,
     check_currency,
+    check_datetime,
     check_email,
     check_language,
     check_max_length,
@@ -178,6 +179,8 @@ def check_order(data: OrderData) -> FieldErrors:
         errors.add("store_id", "This field may not be blank.")
     if data.remote_id not in (UNSET, None):
         check_max_length(errors, "remote_id", data.remote_id, 100)  # type: ignore[arg-type]
+    if data.order_date not in (UNSET, None):
+        check_datetime(errors, "order_date", data.order_date)  # type: ignore[arg-type]
     if data.currency not in (UNSET, None):
         check_currency(errors, "currency", data.currency)  # type: ignore[arg-type]
     if data.language not in (UNSET, None):
@@ -199,12 +202,13 @@ def check_order(data: OrderData) -> FieldErrors:
     if data.statuses not in (UNSET, None):
         status_errors: list[FieldErrors] = []
         for status in data.statuses:  # type: ignore[union-attr]
+            problems = ErrorCollector()
             if status_kind(status.name) is None:
-                status_errors.append(
-                    {"name": [f'"{status.name}" is not a valid choice. Use {status_choices()}.']}
+                problems.add(
+                    "name", f'"{status.name}" is not a valid choice. Use {status_choices()}.'
                 )
-            else:
-                status_errors.append({})
+            check_datetime(problems, "date", status.date)
+            status_errors.append(problems.errors)
         if any(status_errors):
             errors.nest("statuses", status_errors)  # type: ignore[arg-type]
     return errors.errors
