@@ -3,16 +3,20 @@
 Not a test: a load run that prints throughput and latency. It starts ``ticketry serve`` on a
 free port against a fresh database (a new SQLite file, or a new PostgreSQL database that is
 dropped afterwards), makes an account, a token and a store id with the CLI, then sends the
-orders in batches of 100 from several concurrent clients.
+orders in batches of 100 from several concurrent clients. With ``--reimport`` the orders
+are then sent twice more, each time timed apart: the same orders again (every order
+updated, its items unchanged), then with every product's amount changed (every order
+updated, its items replaced).
 
     .venv/bin/python bench/orders_import.py --orders 5000
-    .venv/bin/python bench/orders_import.py --db postgres --orders 100000 --clients 8
+    .venv/bin/python bench/orders_import.py --db postgres --orders 100000 --clients 8 --reimport
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import socket
@@ -21,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +37,8 @@ PG_URL = os.environ.get(
 )
 ACCOUNT = "bench"
 STORE = "main-shop"
+# Not ``ticketry_bench``: bench/run.py owns that name, and both may run on one server.
+PG_DATABASE = "ticketry_bench_orders"
 
 
 def free_port() -> int:
@@ -81,7 +86,8 @@ def fresh_database(kind: str, tmp: Path) -> Iterator[str]:
         return
     from sqlalchemy.engine import make_url
 
-    name = f"ticketry_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    name = PG_DATABASE
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _pg_admin(f'CREATE DATABASE "{name}"')
     try:
         yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
@@ -132,39 +138,113 @@ def order(rng: random.Random, n: int) -> dict[str, Any]:
     }
 
 
-async def import_orders(
-    base: str, token: str, total: int, batch: int, clients: int
-) -> tuple[float, list[float], int]:
+def items_changed(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The orders with one more of every product: all their items are replaced."""
+    return [
+        {
+            **o,
+            "items": [
+                {**i, "amount": str(int(i["amount"]) + 1)} if "amount" in i else i
+                for i in o["items"]
+            ],
+        }
+        for o in batch
+    ]
+
+
+def make_batches(total: int, batch: int) -> list[list[dict[str, Any]]]:
     rng = random.Random(42)
-    batches = [
+    return [
         [order(rng, n) for n in range(start, min(start + batch, total))]
         for start in range(0, total, batch)
     ]
-    queue: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
-    for b in batches:
+
+
+async def import_orders(
+    base: str, token: str, bodies: list[tuple[int, bytes]], clients: int, expect: str
+) -> tuple[float, list[float], int]:
+    """Send the bodies (order count, JSON) from ``clients`` concurrent connections."""
+    queue: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue()
+    for b in bodies:
         queue.put_nowait(b)
     latencies: list[float] = []
     failed = 0
 
     async def worker() -> None:
         nonlocal failed
-        headers = {"Authorization": token}
+        headers = {"Authorization": token, "Content-Type": "application/json"}
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as c:
             while True:
                 try:
-                    body = queue.get_nowait()
+                    count, body = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
                 t0 = time.perf_counter()
-                r = await c.post("/api/v2/orders/bulk", json=body)
+                r = await c.post("/api/v2/orders/bulk", content=body)
                 latencies.append(time.perf_counter() - t0)
                 if r.status_code != 200:
                     raise SystemExit(f"bulk import failed: {r.status_code} {r.text[:500]}")
-                failed += r.json()["failed"]
+                out = r.json()
+                failed += out["failed"]
+                if out[expect] != count:
+                    raise SystemExit(f"expected every order {expect}: {r.text[:500]}")
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(clients)))
     return time.perf_counter() - started, latencies, failed
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far, from /proc (0 for a gone one)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and its descendants (the server's workers)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree = [root]
+    for pid in tree:
+        tree.extend(child for child, parent in parents.items() if parent == pid)
+    return tree
+
+
+def pg_backends(url: str) -> list[int]:
+    """Server processes of the bench database's connections (the pool keeps them)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+
+    async def run() -> list[int]:
+        admin = make_url(PG_URL)
+        conn = await asyncpg.connect(
+            user=admin.username,
+            password=admin.password,
+            host=admin.host or "127.0.0.1",
+            port=admin.port or 5432,
+            database=admin.database or "postgres",
+        )
+        try:
+            rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", database)
+        finally:
+            await conn.close()
+        return [r["pid"] for r in rows]
+
+    return asyncio.run(run())
 
 
 def pct(values: list[float], q: float) -> float:
@@ -179,7 +259,18 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
     ap.add_argument("--workers", type=int, default=2, help="server worker processes")
+    ap.add_argument(
+        "--reimport",
+        action="store_true",
+        help="then send the same orders again, then with their items changed (updates)",
+    )
     args = ap.parse_args()
+    batches = make_batches(args.orders, args.batch)
+    # The load generator shares the machine: bodies are encoded before the clock starts.
+    bodies = [(len(b), json.dumps(b).encode()) for b in batches]
+    changed = [(len(b), json.dumps(items_changed(b)).encode()) for b in batches]
+    # (phase, seconds, batch latencies, failed, CPU seconds of server, database, client)
+    phases: list[tuple[str, float, list[float], int, float, float, float]] = []
 
     with tempfile.TemporaryDirectory() as tmpdir, fresh_database(args.db, Path(tmpdir)) as url:
         port = free_port()
@@ -221,9 +312,25 @@ def main() -> None:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("the server did not start")
                 time.sleep(0.2)
-            elapsed, latencies, failed = asyncio.run(
-                import_orders(base, token, args.orders, args.batch, args.clients)
-            )
+            runs = [("new", bodies, "created")]
+            if args.reimport:
+                runs += [("re-import", bodies, "updated"), ("items changed", changed, "updated")]
+            for phase, sent, expect in runs:
+                workers = process_tree(server.pid)
+                backends = pg_backends(url) if args.db == "postgres" else []
+                cpu0 = cpu_seconds(workers), cpu_seconds(backends), time.process_time()
+                elapsed, latencies, failed = asyncio.run(
+                    import_orders(base, token, sent, args.clients, expect)
+                )
+                # Connections the pool opened during the phase count from their start.
+                if args.db == "postgres":
+                    backends = sorted({*backends, *pg_backends(url)})
+                cpu = (
+                    cpu_seconds(workers) - cpu0[0],
+                    cpu_seconds(backends) - cpu0[1],
+                    time.process_time() - cpu0[2],
+                )
+                phases.append((phase, elapsed, latencies, failed, *cpu))
             r = httpx.get(
                 f"{base}/api/v2/orders",
                 params={"page_size": 1},
@@ -240,16 +347,24 @@ def main() -> None:
                 server.wait()
 
     print(
-        f"{args.db}: {args.orders:,} orders in {len(latencies):,} batches of {args.batch}, "
+        f"{args.db}: {args.orders:,} orders in {len(batches):,} batches of {args.batch}, "
         f"{args.clients} clients, {args.workers} server workers"
     )
-    print(f"  {args.orders / elapsed:,.0f} orders/s ({elapsed:.1f} s)")
-    print(
-        f"  batch latency p50 {pct(latencies, 0.5) * 1000:.0f} ms, "
-        f"p99 {pct(latencies, 0.99) * 1000:.0f} ms, mean {statistics.mean(latencies) * 1000:.0f} ms"
-    )
-    print(f"  failed {failed}, stored {stored:,}")
-    if stored != args.orders or failed:
+    for phase, elapsed, latencies, failed, server_cpu, db_cpu, client_cpu in phases:
+        print(
+            f"  {phase}: {args.orders / elapsed:,.0f} orders/s ({elapsed:.1f} s), "
+            f"batch latency p50 {pct(latencies, 0.5) * 1000:.0f} ms, "
+            f"p99 {pct(latencies, 0.99) * 1000:.0f} ms, "
+            f"mean {statistics.mean(latencies) * 1000:.0f} ms, failed {failed}"
+        )
+        per_batch = 1000 * args.batch / args.orders
+        print(
+            f"    CPU per {args.batch} orders: server {server_cpu * per_batch:.1f} ms"
+            + (f", PostgreSQL {db_cpu * per_batch:.1f} ms" if args.db == "postgres" else "")
+            + f", load generator {client_cpu * per_batch:.1f} ms"
+        )
+    print(f"  stored {stored:,}")
+    if stored != args.orders or any(phase[3] for phase in phases):
         raise SystemExit("some orders were not stored")
 
 

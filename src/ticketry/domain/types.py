@@ -41,6 +41,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+_INT64 = 2**63
+
+
 class ScaledDecimal(TypeDecorator[Decimal]):
     """An exact decimal kept as a scaled integer.
 
@@ -60,6 +63,12 @@ class ScaledDecimal(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | int | str | None, dialect: Dialect) -> int | None:
         if value is None:
             return None
+        if isinstance(value, Decimal) and value.is_finite():
+            # The usual amount has no more places than stored: scaling it is exact.
+            scaled = value.scaleb(self.places)
+            whole = int(scaled)
+            if whole == scaled and -_INT64 < whole < _INT64:
+                return whole
         dec = Decimal(value).quantize(self._quantum, rounding=ROUND_HALF_UP)
         return int(dec * self._factor)
 

@@ -14,6 +14,7 @@ from ticketry.domain.tickets.commands import PriceData
 from ticketry.domain.validation import (
     check_country,
     check_currency,
+    check_datetime,
     check_email,
     check_language,
     check_max_length,
@@ -23,6 +24,7 @@ from ticketry.domain.validation import (
 # "Payment failed" is written PAYMENT_FAILED or FAILED by clients; PAYMENT_FAILED is stored.
 STATUS_ALIASES = {"FAILED": "PAYMENT_FAILED"}
 _LIMIT = Decimal(10) ** 14  # amounts are stored as 4-place scaled 64-bit integers
+_PLACES = Decimal("0.0001")
 
 CUSTOMER_FIELDS = ("email", "phone", "name", "first_name", "last_name", "company")
 ADDRESS_FIELDS = (
@@ -59,11 +61,11 @@ def status_choices() -> str:
 def check_decimal(errors: ErrorCollector, field: str, value: Decimal | None) -> None:
     if value is None:
         return
-    if value.is_nan() or value.is_infinite():
+    if not value.is_finite():
         errors.add(field, "A valid number is required.")
     elif abs(value) >= _LIMIT:
         errors.add(field, "Ensure that there are no more than 18 digits in total.")
-    elif int(value.normalize().as_tuple().exponent) < -4:
+    elif value != value.quantize(_PLACES):  # exact: |value| < 10**14 leaves room for 4 places
         errors.add(field, "Ensure that there are no more than 4 decimal places.")
 
 
@@ -72,26 +74,42 @@ def _value(price: PriceData, part: str) -> Decimal | None:
     return None if value is UNSET else value  # type: ignore[no-any-return]
 
 
+def _decimal_ok(value: Decimal | None) -> bool:
+    """``check_decimal`` finds nothing: the common case, answered without collecting."""
+    return value is None or (
+        value.is_finite() and abs(value) < _LIMIT and value == value.quantize(_PLACES)
+    )
+
+
+def _price_ok(price: PriceData | None) -> bool:
+    """``check_price_data`` finds nothing (see ``_decimal_ok``)."""
+    if price is None:
+        return True
+    with_vat, without_vat, vat = (
+        _value(price, "with_vat"),
+        _value(price, "without_vat"),
+        _value(price, "vat"),
+    )
+    if not (_decimal_ok(with_vat) and _decimal_ok(without_vat) and _decimal_ok(vat)):
+        return False
+    return with_vat is None or without_vat is None or vat is None or without_vat + vat == with_vat
+
+
 def check_price_data(price: PriceData) -> FieldErrors:
     errors = ErrorCollector()
-    for part in ("with_vat", "without_vat", "vat"):
-        check_decimal(errors, part, _value(price, part))
-    if not errors:
+    parts = (_value(price, "with_vat"), _value(price, "without_vat"), _value(price, "vat"))
+    for name, value in zip(("with_vat", "without_vat", "vat"), parts, strict=True):
+        check_decimal(errors, name, value)
+    if not errors and None not in parts:  # only all three must add up
         sums = ErrorCollector()
-        check_price(
-            sums,
-            "price",
-            _value(price, "with_vat"),
-            _value(price, "without_vat"),
-            _value(price, "vat"),
-        )
+        check_price(sums, "price", *parts)
         if sums:
             return {"non_field_errors": sums.errors["price"]}
     return errors.errors
 
 
 def _nest_price(errors: ErrorCollector, field: str, price: PriceData | None) -> None:
-    if price is None:
+    if price is None or _price_ok(price):
         return
     problems = check_price_data(price)
     if list(problems) == ["non_field_errors"]:
@@ -122,7 +140,22 @@ def _check_mapping(
     errors.nest(field, sub.errors)
 
 
+def _item_ok(item: OrderItemData) -> bool:
+    """``check_item`` finds nothing (see ``_decimal_ok``)."""
+    return (
+        len(item.name) <= 255
+        and (item.code is None or len(item.code) <= 100)
+        and (item.ean is None or len(item.ean) <= 64)
+        and (item.variant is None or len(item.variant) <= 200)
+        and _decimal_ok(item.amount)
+        and (item.item_type is None or item.item_type in ORDER_ITEM_TYPES)
+        and _price_ok(item.total_price)
+    )
+
+
 def check_item(item: OrderItemData) -> FieldErrors:
+    if _item_ok(item):
+        return {}
     errors = ErrorCollector()
     check_max_length(errors, "name", item.name, 255)
     check_max_length(errors, "code", item.code, 100)
@@ -146,6 +179,8 @@ def check_order(data: OrderData) -> FieldErrors:
         errors.add("store_id", "This field may not be blank.")
     if data.remote_id not in (UNSET, None):
         check_max_length(errors, "remote_id", data.remote_id, 100)  # type: ignore[arg-type]
+    if data.order_date not in (UNSET, None):
+        check_datetime(errors, "order_date", data.order_date)  # type: ignore[arg-type]
     if data.currency not in (UNSET, None):
         check_currency(errors, "currency", data.currency)  # type: ignore[arg-type]
     if data.language not in (UNSET, None):
@@ -167,12 +202,13 @@ def check_order(data: OrderData) -> FieldErrors:
     if data.statuses not in (UNSET, None):
         status_errors: list[FieldErrors] = []
         for status in data.statuses:  # type: ignore[union-attr]
+            problems = ErrorCollector()
             if status_kind(status.name) is None:
-                status_errors.append(
-                    {"name": [f'"{status.name}" is not a valid choice. Use {status_choices()}.']}
+                problems.add(
+                    "name", f'"{status.name}" is not a valid choice. Use {status_choices()}.'
                 )
-            else:
-                status_errors.append({})
+            check_datetime(problems, "date", status.date)
+            status_errors.append(problems.errors)
         if any(status_errors):
             errors.nest("statuses", status_errors)  # type: ignore[arg-type]
     return errors.errors

@@ -15,6 +15,8 @@ from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.base import table_of
 from ticketry.domain.errors import ErrorCollector, ValidationFailed
 from ticketry.domain.events.services import event_record
+from ticketry.domain.ids import uuid4_many
+from ticketry.domain.orders.binding import orders_bind_tickets
 from ticketry.domain.orders.checks import (
     ADDRESS_FIELDS,
     CUSTOMER_FIELDS,
@@ -23,13 +25,10 @@ from ticketry.domain.orders.checks import (
     status_kind,
 )
 from ticketry.domain.orders.commands import OrderData
+from ticketry.domain.orders.history import status_entries, statuses_merge
+from ticketry.domain.orders.items import item_rows, items_replace
 from ticketry.domain.orders.models import Order, OrderStatusChange, Store
-from ticketry.domain.orders.upsert import (
-    items_replace,
-    order_columns,
-    statuses_merge,
-    tickets_bind,
-)
+from ticketry.domain.orders.upsert import order_columns
 from ticketry.domain.refs import Ref, ref_get_or_404
 from ticketry.domain.types import utcnow
 from ticketry.domain.upsert import insert_for
@@ -134,11 +133,15 @@ async def order_update(
     now = utcnow()
     order.updated_at = now
     await session.flush()
+    replaced: set[int] = set()
     if data.items is not UNSET:
-        await items_replace(
+        items = data.items or []
+        replaced = await items_replace(
             session,
             account_id=account.id,
-            items_by_order={order.id: data.items or []},
+            rows_by_order={
+                order.id: item_rows(session.get_bind().dialect, items, uuid4_many(len(items)))
+            },
             new_orders=set(),
             now=now,
         )
@@ -147,16 +150,17 @@ async def order_update(
         await statuses_merge(
             session,
             account_id=account.id,
-            statuses_by_order={order.id: data.statuses},  # type: ignore[dict-item]
+            entries_by_order={order.id: status_entries(data.statuses, now)},  # type: ignore[arg-type]
             new_orders=set(),
             now=now,
         )
         changed.append("statuses")
-    await tickets_bind(
+    await orders_bind_tickets(
         session,
         account_id=account.id,
         orders=[(order.id, order.code, order.customer_email)],
-        items_changed={order.id} if data.items is not UNSET else set(),
+        items_changed=replaced,
+        now=now,
     )
     event_record(
         session,
