@@ -165,9 +165,9 @@ def parse_value(kind: Kind, text: str) -> Value:
     if kind == "bool":
         return parse_bool(text)
     if kind == "int":
-        if not _INT.fullmatch(text.strip()) or not -INT32 <= int(text) < INT32:
+        if not _INT.fullmatch(text.strip()) or not -INT32 <= int(text.strip()) < INT32:
             raise NDataError(f"'{text}' is not a 32-bit integer.")
-        return int(text)
+        return int(text.strip())
     if kind == "decimal":
         if not _DECIMAL.fullmatch(text.strip()):
             raise NDataError(f"'{text}' is not a decimal number.")
@@ -246,9 +246,9 @@ def parse_sort(text: str) -> list[Sort]:
 
 
 def _parse_int(text: str, low: int, high: int) -> int:
-    if not _INT.fullmatch(text.strip()) or not low <= int(text) <= high:
+    if not _INT.fullmatch(text.strip()) or not low <= int(text.strip()) <= high:
         raise NDataError(f"Use a whole number from {low} to {high}.")
-    return int(text)
+    return int(text.strip())
 
 
 def parse_query(params: Iterable[tuple[str, str]]) -> TicketQuery:
