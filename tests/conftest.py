@@ -220,21 +220,32 @@ class QueryCounter:
         return len(self.statements)
 
 
+def runtime_engines(app: TicketryApp) -> list[Any]:
+    """The app's engines (on SQLite, read-only sessions have one of their own)."""
+    assert app.runtime is not None
+    engines = [app.runtime.engine.sync_engine]
+    if app.runtime.read_engine is not None:
+        engines.append(app.runtime.read_engine.sync_engine)
+    return engines
+
+
 @pytest.fixture
 def count_queries(app: TicketryApp) -> Any:
     @contextmanager
     def counter() -> Iterator[QueryCounter]:
         assert app.runtime is not None
-        engine = app.runtime.engine.sync_engine
+        engines = runtime_engines(app)
         reads = app.runtime.read_path
         qc = QueryCounter()
-        event.listen(engine, "before_cursor_execute", qc)
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", qc)
         if reads is not None:
             reads.observers.append(qc.read)
         try:
             yield qc
         finally:
-            event.remove(engine, "before_cursor_execute", qc)
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", qc)
             if reads is not None:
                 reads.observers.remove(qc.read)
 

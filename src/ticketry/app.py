@@ -28,7 +28,7 @@ from ticketry.api.portos.app import create_portos_app
 from ticketry.api.retino.app import PREFIX as RETINO_PREFIX
 from ticketry.api.retino.app import SCHEMA_PATH as RETINO_SCHEMA
 from ticketry.api.retino.app import create_retino_app
-from ticketry.db import create_engine, create_sessionmaker
+from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url
 from ticketry.readpath import read_path_for
 from ticketry.settings import Settings, get_settings
 from ticketry.web.desk.app import create_desk_app
@@ -80,13 +80,19 @@ class TicketryApp:
         async with self._started:
             if self.runtime is not None:
                 return
-            engine = create_engine(self.settings.database_url, pool_size=self.settings.db_pool_size)
-            reads = read_path_for(self.settings.database_url, pool_size=self.settings.db_pool_size)
+            url, pool = self.settings.database_url, self.settings.db_pool_size
+            engine = create_engine(url, pool_size=pool)
+            # SQLite: read-only sessions on threads (their reads may be long), writes inline.
+            readers = (
+                create_engine(url, pool_size=pool, threaded=True) if is_sqlite_url(url) else engine
+            )
+            reads = read_path_for(url, pool_size=pool)
             self.runtime = Runtime(
                 settings=self.settings,
                 engine=engine,
                 sessionmaker=create_sessionmaker(engine, read_path=reads),
-                read_sessionmaker=create_sessionmaker(engine, read_only=True, read_path=reads),
+                read_sessionmaker=create_sessionmaker(readers, read_only=True, read_path=reads),
+                read_engine=readers if readers is not engine else None,
                 read_path=reads,
                 credentials=CredentialCache(self.settings.database_url, reads),
             )
@@ -122,6 +128,8 @@ class TicketryApp:
                 await self.runtime.credentials.stop()
             if self.runtime.read_path is not None:
                 await self.runtime.read_path.close()
+            if self.runtime.read_engine is not None:
+                await self.runtime.read_engine.dispose()
             await self.runtime.engine.dispose()
             self.runtime = None
 

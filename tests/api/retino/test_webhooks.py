@@ -218,12 +218,16 @@ async def test_delivery_history_query_count(
     def count(*args: object) -> None:
         statements.append(str(args[2]))
 
-    engine = hook_app.runtime.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
+    from tests.conftest import runtime_engines
+
+    engines = runtime_engines(hook_app)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
     try:
         r = await hclient.get(f"/api/v2/webhooks/{hook['id']}/deliveries", headers=htenant.headers)
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
     assert r.status_code == 200 and r.json()["count"] == 3
     data_queries = [
         s for s in statements if "webhook" in s and "rate_limit" not in s and "idempot" not in s

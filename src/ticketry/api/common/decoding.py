@@ -6,6 +6,7 @@ field is converted on its own and the errors are gathered into ``{"field": ["why
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from typing import Any, TypeVar, Union, get_args, get_origin
@@ -71,12 +72,17 @@ def _allows_none(tp: Any) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _hints(cls: type[msgspec.Struct]) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
 def collect_errors(raw: Any, cls: type[msgspec.Struct], *, partial: bool = False) -> FieldErrors:
     if not isinstance(raw, dict):
         got = "null" if raw is None else type(raw).__name__
         return {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {got}."]}
     errors: FieldErrors = {}
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     for field in msgspec.structs.fields(cls):
         name = field.encode_name
         if name not in raw:
@@ -113,11 +119,15 @@ def collect_errors(raw: Any, cls: type[msgspec.Struct], *, partial: bool = False
 
 
 def decode_struct(raw: Any, cls: type[S], *, partial: bool = False) -> S:
-    """Convert ``raw`` to ``cls``; on failure raise ValidationFailed naming every bad field."""
-    errors = collect_errors(raw, cls, partial=partial)
-    if errors:
-        raise ValidationFailed(errors)
+    """Convert ``raw`` to ``cls``; on failure raise ValidationFailed naming every bad field.
+
+    A body that converts is not checked field by field (that pass finds nothing in it and
+    cost more than the conversion); one that does not is, so the error names them all."""
     try:
         return msgspec.convert(raw, cls)
-    except msgspec.ValidationError as exc:  # a rule the per-field pass could not see
+    except msgspec.ValidationError as exc:
+        errors = collect_errors(raw, cls, partial=partial)
+        if errors:
+            raise ValidationFailed(errors) from exc
+        # a rule the per-field pass could not see
         raise ValidationFailed({"non_field_errors": [_clean(str(exc))]}) from exc

@@ -19,8 +19,10 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
-    # For requests that only read (GET, HEAD); on SQLite they skip the write lock.
+    # For requests that only read (GET, HEAD); on SQLite they skip the write lock, on an
+    # engine of their own (``read_engine``) whose connections run on threads.
     read_sessionmaker: async_sessionmaker[AsyncSession] | None = None
+    read_engine: AsyncEngine | None = None
     # The domain readers' way around the session (None: they read through it).
     read_path: ReadPath | None = None
     # Who API tokens belong to, per process (None: looked up every time).
