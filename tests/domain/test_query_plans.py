@@ -72,3 +72,10 @@ async def test_the_hint_is_sqlite_only(db: AsyncSession) -> None:
     conn = await db.connection()
     sql = prepare(_ids(TicketFilter(is_closed=False), Binder()), conn.dialect).sql
     assert ("likely(" in sql) == (BACKEND == "sqlite")
+
+
+@sqlite_only
+async def test_a_broad_search_pages_along_the_ordering_index(db: AsyncSession) -> None:
+    b = Binder()
+    plan = await _plan(db, _ids(TicketFilter(search="novak", search_many=True), b), b)
+    assert "ix_tickets_account_created" in plan and "TEMP B-TREE" not in plan, plan

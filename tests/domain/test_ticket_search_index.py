@@ -64,12 +64,14 @@ async def test_search_follows_creates_updates_and_deletes(
 
 @pytest.mark.skipif(BACKEND != "sqlite", reason="the FTS5 table exists on SQLite only")
 async def test_sqlite_search_reads_the_fts_index(db: AsyncSession) -> None:
-    stmt = select(Ticket.id).where(ticket_text_contains("novak"))
+    stmt = select(Ticket.id).where(*ticket_text_contains(["novak", "jan"]))
     sql = str(stmt.compile(bind=db.get_bind(), compile_kwargs={"literal_binds": True}))
     assert "tickets_fts MATCH" in sql
     plan = await db.execute(text("EXPLAIN QUERY PLAN " + sql))
     details = " ".join(str(row[-1]) for row in plan)
     assert "VIRTUAL TABLE INDEX" in details and "tickets_fts" in details
     # Short terms cannot use the trigram index and stay a LIKE.
-    short = str(select(Ticket.id).where(ticket_text_contains("ov")).compile(bind=db.get_bind()))
+    short = str(select(Ticket.id).where(*ticket_text_contains(["ov"])).compile(bind=db.get_bind()))
     assert "tickets_fts" not in short and "LIKE" in short
+    # The terms go to the index as one query, which intersects them itself.
+    assert sql.count("tickets_fts MATCH") == 1 and '\'"novak" "jan"\'' in sql

@@ -18,6 +18,7 @@ class likely(FunctionElement[bool]):
     type = Boolean()
     inherit_cache = True
     name = "likely"
+    _is_implicitly_boolean = True  # not "likely(…) = 1" on SQLite
 
 
 @compiles(likely)

@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from tests.conftest import Tenant, make_tenant
+from tests.conftest import BACKEND, Tenant, make_tenant
 from tests.factories import add_product, create_ticket, lookup_ids, ticket_body
 
 
@@ -342,7 +342,9 @@ async def test_list_query_count_is_constant(
     assert one.count == 1, one.statements
     with count_queries() as search:
         r = await client.get("/api/v2/tickets/search?search=macbook", headers=tenant.headers)
-    assert r.json()["count"] == 9 and search.count == 2, search.statements
+    # (SQLite first asks its full-text index whether the words match many tickets)
+    assert r.json()["count"] == 9, r.text
+    assert search.count == (3 if BACKEND == "sqlite" else 2), search.statements
 
 
 async def test_a_page_beyond_any_account_is_404(client: httpx.AsyncClient, tenant: Tenant) -> None:

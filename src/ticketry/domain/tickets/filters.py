@@ -80,8 +80,10 @@ class TicketFilter:
     created_from: date | None = None  # inclusive, whole days in UTC
     created_to: date | None = None  # inclusive
     filter_text: str | None = None  # ticket id, subject or requester e-mail
-    # ``search`` resolved to one exact identifier (``searchkeys``) by the reader.
+    # ``search`` resolved by the reader: to one exact identifier (``searchkeys``), or found
+    # to match many tickets (``search_sql.ticket_text_contains``).
     search_key: str | None = None
+    search_many: bool = False
     conditions: list[Condition] = field(default_factory=list)
     ordering: list[Sort] = field(default_factory=lambda: list(NEWEST_FIRST))
 
@@ -167,8 +169,7 @@ def where_clauses(account_id: int, flt: TicketFilter, b: Binder) -> list[ColumnE
     if flt.search_key is not None:
         out.append(Ticket.id.in_(key_lookup(account, b(flt.search_key))))
     elif flt.search:
-        for term in search_terms(flt.search):
-            out.append(ticket_text_contains(term, b))
+        out.extend(ticket_text_contains(search_terms(flt.search), b, many=flt.search_many))
     any_of: list[tuple[Any, list[Any] | None]] = [
         (Ticket.id, flt.ids),
         (Ticket.status, flt.statuses),

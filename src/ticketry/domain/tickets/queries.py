@@ -27,6 +27,7 @@ from ticketry.domain.errors import NotFound
 from ticketry.domain.orders.models import OrderItem
 from ticketry.domain.pagination import Page, PageRequest, keyset_beyond, ordering_parse
 from ticketry.domain.refs import Ref, ref_clause, ref_id_or_404
+from ticketry.domain.search import search_terms
 from ticketry.domain.slicing import Slice
 from ticketry.domain.sql_json import json_array, json_text
 from ticketry.domain.tickets import counts
@@ -42,6 +43,7 @@ from ticketry.domain.tickets.filters import (
 )
 from ticketry.domain.tickets.models import Ticket, TicketItem
 from ticketry.domain.tickets.records import FULL, Projection, TicketRecord
+from ticketry.domain.tickets.search_sql import FTS_MIN_TERM, fts_matches_probe
 from ticketry.domain.tickets.searchkeys import key_lookup, search_key
 from ticketry.readpath import Read, read, shape_of
 
@@ -128,23 +130,42 @@ def _records(document: Any) -> list[TicketRecord]:
     return _decode_page(document) if document else []
 
 
+# A search matching at least this many tickets (of all accounts) pages by walking the
+# ordering's index on SQLite (``search_sql.ticket_text_contains``).
+MANY_MATCHES = 1000
+
+
 async def _resolved(session: AsyncSession, account_id: int, flt: TicketFilter) -> TicketFilter:
     """A search whose whole text is one identifier (``searchkeys.search_key``) that some
-    ticket has becomes an exact-key filter; anything else stays a substring search."""
-    key = search_key(flt.search) if flt.search else None
-    if key is None:
+    ticket has becomes an exact-key filter; anything else stays a substring search, told
+    on SQLite whether it matches many tickets (one cheap look at the full-text index)."""
+    if not flt.search:
+        return flt
+    key = search_key(flt.search)
+    if key is not None:
+        b = Binder()
+        probe = key_lookup(b(account_id), b(key)).limit(1)
+        (found,) = await read(
+            session, Read(key=("search_key_probe",), build=lambda _: probe, params=b.values)
+        )
+        if found is not None:
+            return replace(flt, search=None, search_key=key)
+    terms = [t for t in search_terms(flt.search) if len(t) >= FTS_MIN_TERM]
+    if not terms or session.get_bind().dialect.name != "sqlite" or "\x00" in flt.search:
         return flt
     b = Binder()
-    probe = key_lookup(b(account_id), b(key)).limit(1)
-    (found,) = await read(
-        session, Read(key=("search_key_probe",), build=lambda _: probe, params=b.values)
+    count = fts_matches_probe(terms, b, MANY_MATCHES)
+    (matches,) = await read(
+        session, Read(key=("fts_probe", shape_of(count)), build=lambda _: count, params=b.values)
     )
-    return replace(flt, search=None, search_key=key) if found is not None else flt
+    return replace(flt, search_many=True) if (matches or 0) >= MANY_MATCHES else flt
 
 
 def _count(account_id: int, flt: TicketFilter) -> Read:
     if is_plain(flt):
         return counts.count_read(account_id, counts.statuses_of(flt))
+    # Counting visits every match anyway: from the matches, not along an ordering.
+    flt = replace(flt, search_many=False)
     b = Binder()
     stmt = select(func.count()).where(*where_clauses(account_id, flt, b))
     return Read(key=("count", shape_of(stmt)), build=lambda _: stmt, params=b.values)
