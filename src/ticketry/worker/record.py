@@ -1,0 +1,210 @@
+"""Recording finished attempts in batches: a few statements for any number of results.
+
+For a batch of results, in the caller's transaction: one ``SELECT … FOR UPDATE`` of the
+deliveries (in id order) to see which leases still hold, one executemany ``UPDATE`` of
+their state, one multi-row ``INSERT`` of the attempts, and the subscriptions' health in
+one statement for those that only succeeded and one locked read (in id order) for the
+others. A result whose lease was lost (another worker took the delivery over after the
+lease ran out) is dropped: the other worker's record wins.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, String, bindparam, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ticketry.domain.base import table_of
+from ticketry.domain.types import UTCDateTime, utcnow
+from ticketry.domain.upsert import dialect_name
+from ticketry.domain.webhooks.models import (
+    FAILED,
+    PENDING,
+    SUCCEEDED,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from ticketry.settings import Settings
+from ticketry.worker.deliver import Claimed, Outcome
+
+GONE = 410
+
+
+def retry_delay(attempts: int, settings: Settings) -> float:
+    """Seconds before attempt ``attempts + 1``: base, doubling, capped."""
+    base = settings.webhook_retry_base_seconds
+    return float(min(base * (2 ** max(attempts - 1, 0)), settings.webhook_retry_cap_seconds))
+
+
+def _next_state(
+    item: Claimed, outcome: Outcome, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    state: dict[str, Any] = {
+        "b_id": item.id,
+        "b_status_code": outcome.status_code,
+        "b_error": outcome.error[:500],
+        "b_next": None,
+        "b_delivered": None,
+    }
+    if outcome.success:
+        state.update(b_status=SUCCEEDED, b_delivered=now)
+    elif outcome.status_code == GONE or item.is_test:
+        state.update(b_status=FAILED)
+    else:
+        next_at = now + timedelta(seconds=retry_delay(item.attempts, settings))
+        if next_at > item.created_at + timedelta(seconds=settings.webhook_give_up_seconds):
+            state.update(b_status=FAILED)
+        else:
+            state.update(b_status=PENDING, b_next=next_at)
+    return state
+
+
+_d = table_of(WebhookDelivery)
+_UPDATE = (
+    update(_d)
+    .where(_d.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status", type_=String()),
+        lease=None,
+        locked_until=None,
+        last_status_code=bindparam("b_status_code", type_=Integer()),
+        last_error=bindparam("b_error", type_=String()),
+        next_attempt_at=func.coalesce(
+            bindparam("b_next", type_=UTCDateTime()), _d.c.next_attempt_at
+        ),
+        delivered_at=func.coalesce(
+            bindparam("b_delivered", type_=UTCDateTime()), _d.c.delivered_at
+        ),
+        updated_at=bindparam("b_now", type_=UTCDateTime()),
+    )
+)
+
+
+# Which results still hold their lease; on PostgreSQL the rows are locked in id order.
+_HELD = (
+    select(_d.c.id, _d.c.lease)
+    .where(_d.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_d.c.id)
+)
+_HELD_FOR_UPDATE = _HELD.with_for_update()
+_s = table_of(WebhookSubscription)
+
+
+async def record(
+    session: AsyncSession, results: Sequence[tuple[Claimed, Outcome]], settings: Settings
+) -> int:
+    """Store ``results`` (in the order the attempts finished) and decide what comes next
+    for each delivery, in the caller's transaction. Returns the successes recorded."""
+    if not results:
+        return 0
+    now = utcnow()
+    conn = await session.connection()
+    held_stmt = _HELD_FOR_UPDATE if dialect_name(session) == "postgresql" else _HELD
+    held = dict(
+        (await conn.execute(held_stmt, {"ids": sorted({item.id for item, _ in results})}))
+        .tuples()
+        .all()
+    )
+    kept = [(item, out) for item, out in results if held.get(item.id) == item.lease]
+    if not kept:
+        return 0
+    await conn.execute(
+        _UPDATE, [{**_next_state(item, out, settings, now), "b_now": now} for item, out in kept]
+    )
+    await conn.execute(
+        insert(table_of(WebhookAttempt)),
+        [
+            {
+                "public_id": uuid.uuid4(),
+                "account_id": item.account_id,
+                "delivery_id": item.id,
+                "status_code": out.status_code,
+                "duration_ms": out.duration_ms,
+                "response_excerpt": out.excerpt,
+                "error": out.error[:500],
+                "success": out.success,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for item, out in kept
+        ],
+    )
+    by_subscription: dict[int, list[Outcome]] = {}
+    for item, out in kept:
+        if not item.is_test:  # test events do not count towards disabling
+            by_subscription.setdefault(item.subscription_id, []).append(out)
+    await _subscription_health(session, by_subscription, settings, now)
+    return sum(1 for _, out in kept if out.success)
+
+
+async def _subscription_health(
+    session: AsyncSession,
+    outcomes: dict[int, list[Outcome]],
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """Success resets a subscription's failure count; failures add to it and may disable
+    it (410 at once; otherwise after enough failures over enough time)."""
+    healthy = sorted(sub_id for sub_id, outs in outcomes.items() if all(o.success for o in outs))
+    if healthy:
+        # Write only when something changes, so busy endpoints don't contend on the row.
+        c = _s.c
+        await session.execute(
+            update(_s)
+            .where(
+                c.id.in_(healthy),
+                or_(
+                    c.consecutive_failures != 0,
+                    c.failing_since.is_not(None),
+                    c.last_success_at.is_(None),
+                    c.last_success_at < now - timedelta(seconds=60),
+                ),
+            )
+            .values(consecutive_failures=0, failing_since=None, last_success_at=now)
+        )
+    failing = sorted(set(outcomes) - set(healthy))
+    if not failing:
+        return
+    # Rows locked in id order (concurrent workers cannot deadlock); FOR NO KEY UPDATE so
+    # the fan-out's inserts of new deliveries (a foreign key to the row) are not blocked.
+    s = WebhookSubscription
+    subs = await session.scalars(
+        select(s).where(s.id.in_(failing)).order_by(s.id).with_for_update(key_share=True)
+    )
+    for sub in subs:
+        outs = outcomes[sub.id]
+        last_success = max((i for i, o in enumerate(outs) if o.success), default=None)
+        if last_success is not None:
+            sub.last_success_at = now
+            sub.consecutive_failures = 0
+            sub.failing_since = None
+        failures = len(outs) - (last_success + 1 if last_success is not None else 0)
+        sub.consecutive_failures += failures
+        if sub.failing_since is None and failures:
+            sub.failing_since = now
+        if any(o.status_code == GONE for o in outs):
+            _disable(sub, now, "The endpoint answered 410 Gone.")
+        elif (
+            sub.failing_since is not None
+            and sub.consecutive_failures >= settings.webhook_disable_after_failures
+            and now - sub.failing_since >= timedelta(seconds=settings.webhook_disable_after_seconds)
+        ):
+            _disable(
+                sub,
+                now,
+                f"Every attempt failed for {settings.webhook_disable_after_seconds / 3600:g} h "
+                f"({sub.consecutive_failures} attempts).",
+            )
+    await session.flush()
+
+
+def _disable(sub: WebhookSubscription, now: datetime, reason: str) -> None:
+    if sub.is_active:
+        sub.is_active = False
+        sub.disabled_at = now
+        sub.disabled_reason = reason[:200]
