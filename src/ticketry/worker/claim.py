@@ -195,6 +195,14 @@ def _claim_statement(dialect: str) -> Any:
             d.created_at,
             d.is_test,
             waiting,
+            *(  # the subscription's, in the same round trip
+                select(column).where(_S.c.id == d.subscription_id).scalar_subquery().label(name)
+                for name, column in (
+                    ("url", _S.c.url),
+                    ("secret", _S.c.secret),
+                    ("flavour", _S.c.flavour),
+                )
+            ),
         )
     )
 
@@ -308,22 +316,8 @@ async def claim(session: AsyncSession, *, ids: list[int], lease_seconds: float) 
     }
     conn = await session.connection()
     rows = (await conn.execute(_statement("claim", dialect_name(session)), params)).all()
-    if not rows:
-        return []
-    s = _S.c
-    subs = {
-        sub.id: sub
-        for sub in (
-            await conn.execute(
-                select(s.id, s.url, s.secret, s.flavour).where(
-                    s.id.in_({r.subscription_id for r in rows})
-                )
-            )
-        ).all()
-    }
     claimed: list[Claimed] = []
     for r in sorted(rows, key=lambda r: r.id):
-        sub = subs[r.subscription_id]
         claimed.append(
             Claimed(
                 id=r.id,
@@ -337,9 +331,9 @@ async def claim(session: AsyncSession, *, ids: list[int], lease_seconds: float) 
                 lease=lease,
                 created_at=r.created_at,
                 is_test=r.is_test,
-                url=sub.url,
-                secret=sub.secret,
-                flavour=sub.flavour,
+                url=r.url,
+                secret=r.secret,
+                flavour=r.flavour,
                 waited_for=bool(r.waiting),
             )
         )
