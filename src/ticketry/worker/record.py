@@ -2,10 +2,11 @@
 
 For a batch of results, in the caller's transaction: one ``SELECT … FOR UPDATE`` of the
 deliveries (in id order) to see which leases still hold, one executemany ``UPDATE`` of
-their state, one multi-row ``INSERT`` of the attempts, and the subscriptions' health in
-one statement for those that only succeeded and one locked read (in id order) for the
-others. A result whose lease was lost (another worker took the delivery over after the
-lease ran out) is dropped: the other worker's record wins.
+their state, one multi-row ``INSERT`` of the attempts, and one locked read (in id order)
+of the subscriptions whose health changes (usually none: a busy healthy endpoint's row is
+written at most once a minute) with an ``UPDATE`` for each that does. A result whose
+lease was lost (another worker took the delivery over after the lease ran out) is
+dropped: the other worker's record wins.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, func, insert, or_, select, update
+from sqlalchemy import Integer, String, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.base import table_of
@@ -149,62 +150,58 @@ async def _subscription_health(
     now: datetime,
 ) -> None:
     """Success resets a subscription's failure count; failures add to it and may disable
-    it (410 at once; otherwise after enough failures over enough time)."""
-    healthy = sorted(sub_id for sub_id, outs in outcomes.items() if all(o.success for o in outs))
-    if healthy:
-        # Write only when something changes, so busy endpoints don't contend on the row.
-        c = _s.c
-        await session.execute(
-            update(_s)
-            .where(
-                c.id.in_(healthy),
-                or_(
-                    c.consecutive_failures != 0,
-                    c.failing_since.is_not(None),
-                    c.last_success_at.is_(None),
-                    c.last_success_at < now - timedelta(seconds=60),
-                ),
-            )
-            .values(consecutive_failures=0, failing_since=None, last_success_at=now)
-        )
-    failing = sorted(set(outcomes) - set(healthy))
-    if not failing:
+    it (410 at once; otherwise after enough failures over enough time). ``outcomes`` are
+    each subscription's, in the order they finished."""
+    if not outcomes:
         return
-    # Rows locked in id order (concurrent workers cannot deadlock); FOR NO KEY UPDATE so
-    # the fan-out's inserts of new deliveries (a foreign key to the row) are not blocked.
-    s = WebhookSubscription
-    subs = await session.scalars(
-        select(s).where(s.id.in_(failing)).order_by(s.id).with_for_update(key_share=True)
+    c = _s.c
+    healthy = [sub_id for sub_id, outs in outcomes.items() if all(o.success for o in outs)]
+    failing = [sub_id for sub_id in outcomes if sub_id not in set(healthy)]
+    # Only rows that change are read, locked in id order (concurrent workers cannot
+    # deadlock), FOR NO KEY UPDATE (the fan-out's inserts of deliveries, a foreign key to
+    # the row, go on). A busy healthy endpoint's row is written at most once a minute.
+    changing = [
+        and_(
+            c.id.in_(healthy),
+            or_(
+                c.consecutive_failures != 0,
+                c.failing_since.is_not(None),
+                c.last_success_at.is_(None),
+                c.last_success_at < now - timedelta(seconds=60),
+            ),
+        ),
+        c.id.in_(failing),
+    ]
+    rows = await session.execute(
+        select(c.id, c.consecutive_failures, c.failing_since, c.is_active)
+        .where(or_(*changing))
+        .order_by(c.id)
+        .with_for_update(key_share=True)
     )
-    for sub in subs:
-        outs = outcomes[sub.id]
+    for sub_id, consecutive, failing_since, is_active in rows.all():
+        outs = outcomes[sub_id]
+        values: dict[str, Any] = {}
         last_success = max((i for i, o in enumerate(outs) if o.success), default=None)
         if last_success is not None:
-            sub.last_success_at = now
-            sub.consecutive_failures = 0
-            sub.failing_since = None
+            consecutive, failing_since = 0, None
+            values.update(last_success_at=now)
         failures = len(outs) - (last_success + 1 if last_success is not None else 0)
-        sub.consecutive_failures += failures
-        if sub.failing_since is None and failures:
-            sub.failing_since = now
+        consecutive += failures
+        if failing_since is None and failures:
+            failing_since = now
+        values.update(consecutive_failures=consecutive, failing_since=failing_since)
+        reason = ""
         if any(o.status_code == GONE for o in outs):
-            _disable(sub, now, "The endpoint answered 410 Gone.")
+            reason = "The endpoint answered 410 Gone."
         elif (
-            sub.failing_since is not None
-            and sub.consecutive_failures >= settings.webhook_disable_after_failures
-            and now - sub.failing_since >= timedelta(seconds=settings.webhook_disable_after_seconds)
+            failing_since is not None
+            and consecutive >= settings.webhook_disable_after_failures
+            and now - failing_since >= timedelta(seconds=settings.webhook_disable_after_seconds)
         ):
-            _disable(
-                sub,
-                now,
+            reason = (
                 f"Every attempt failed for {settings.webhook_disable_after_seconds / 3600:g} h "
-                f"({sub.consecutive_failures} attempts).",
+                f"({consecutive} attempts)."
             )
-    await session.flush()
-
-
-def _disable(sub: WebhookSubscription, now: datetime, reason: str) -> None:
-    if sub.is_active:
-        sub.is_active = False
-        sub.disabled_at = now
-        sub.disabled_reason = reason[:200]
+        if reason and is_active:
+            values.update(is_active=False, disabled_at=now, disabled_reason=reason[:200])
+        await session.execute(update(_s).where(c.id == sub_id).values(**values))
