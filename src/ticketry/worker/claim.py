@@ -246,7 +246,8 @@ class Schedule:
     ``per_subscription`` deliveries in flight.
 
     It is read again when it has nothing left to hand out and something may have changed:
-    ``changed()`` (new deliveries, an attempt that later ones waited for, a lost claim),
+    ``changed()`` (an attempt that later ones waited for, a lost claim; the worker's own
+    new deliveries are ``add``-ed instead),
     the last read was cut off at ``size``, or ``max_age`` seconds passed (retries come due,
     other workers). While it still has work it is read again at most every ``max_age``
     after a change (or every ``STALE_READS * max_age``), so newcomers are not kept behind
@@ -264,6 +265,10 @@ class Schedule:
 
     def changed(self) -> None:
         self._changed = True
+
+    def add(self, dues: list[Due]) -> None:
+        """New deliveries (this worker's fan-out): they take their turn after the rest."""
+        self._queue.extend(dues)
 
     def _room(self, sub_id: int, own: Mapping[int, int]) -> int:
         return self.per_subscription - self._others.get(sub_id, 0) - own.get(sub_id, 0)

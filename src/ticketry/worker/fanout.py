@@ -27,7 +27,7 @@ from bisect import bisect_left, bisect_right
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 from sqlalchemy import ScalarSelect, delete, exists, func, insert, or_, select, update
@@ -207,64 +207,56 @@ async def _build(session: AsyncSession, events: list[Event]) -> list[dict[str, A
     return rows
 
 
+class Fanned(NamedTuple):
+    events: int  # handled by the pass
+    deliveries: list[tuple[int, int]]  # queued: (id, subscription id)
+
+
 @dataclass
 class _Looked:
-    events: list[Event]  # to fan out (locked on PostgreSQL)
+    events: list[Event]  # not marked yet: to fan out (locked on PostgreSQL)
     top: int  # the highest id looked at
     above: list[int]  # ids found above the horizon, up to ``top``, in order
     in_gaps: list[int]  # ids found inside the gaps
 
 
 async def _candidates(session: AsyncSession, horizon: Horizon, batch: int) -> _Looked:
+    """One read above the horizon (and one of the gaps, if any): the events with whether
+    each is marked already. On PostgreSQL the rows are locked, skipping those another
+    worker holds (they look like gaps, and are looked at again)."""
     assert horizon.seen is not None
     cursor = _cursor_value()
-    marked = exists().where(WebhookFanout.event_id == Event.id)
-    above = (
-        await session.execute(
-            select(Event.id, marked)
-            .where(Event.id > horizon.seen, Event.id > cursor)
-            .order_by(Event.id)
-            .limit(SCAN)
-        )
-    ).all()
-    again: list[Any] = []
+    marked = exists().where(WebhookFanout.event_id == Event.id).label("marked")
+    pg = dialect_name(session) == "postgresql"
+
+    async def read(*where: Any, limit: int | None = None) -> list[tuple[Event, bool]]:
+        stmt = select(Event, marked).where(*where, Event.id > cursor).order_by(Event.id)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        if pg:
+            stmt = stmt.with_for_update(skip_locked=True, of=Event)
+        return [(event, bool(done)) for event, done in (await session.execute(stmt)).all()]
+
+    above = await read(Event.id > horizon.seen, limit=SCAN)
+    again: list[tuple[Event, bool]] = []
     if horizon.gaps:
-        again = list(
-            (
-                await session.execute(
-                    select(Event.id, marked).where(
-                        or_(*(Event.id.between(g.lo, g.hi) for g in horizon.gaps)),
-                        Event.id > cursor,
-                    )
-                )
-            ).all()
-        )
-    top = above[-1][0] if above else horizon.seen
-    wanted = [i for i, done in again if not done]
-    taken_above = 0
-    for i, done in above:
+        again = await read(or_(*(Event.id.between(g.lo, g.hi) for g in horizon.gaps)))
+    top = above[-1][0].id if len(above) else horizon.seen
+    events = [event for event, done in again if not done]
+    taken = 0
+    for event, done in above:
         if done:
             continue
-        if taken_above >= batch:
-            top = i - 1  # the rest is looked at next pass
+        if taken >= batch:
+            top = event.id - 1  # the rest is looked at next pass
             break
-        wanted.append(i)
-        taken_above += 1
-    events: list[Event] = []
-    if wanted:
-        stmt = (
-            select(Event).where(Event.id.in_(wanted), ~marked, Event.id > cursor).order_by(Event.id)
-        )
-        if dialect_name(session) == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True, of=Event)
-        events = list(await session.scalars(stmt))
-    # Ids another worker holds (or has just marked) stay gaps: looked at again next pass.
-    missed = set(wanted) - {e.id for e in events}
+        events.append(event)
+        taken += 1
     return _Looked(
         events=events,
         top=top,
-        above=[i for i, _ in above if i <= top and i not in missed],
-        in_gaps=[i for i, _ in again if i not in missed],
+        above=[e.id for e, _ in above if e.id <= top],
+        in_gaps=[e.id for e, _ in again],
     )
 
 
@@ -289,8 +281,8 @@ async def fanout_pass(
     horizon: Horizon | None = None,
     batch: int = BATCH,
     write_lock: contextlib.AbstractAsyncContextManager[Any] | None = None,
-) -> tuple[int, int]:
-    """Fan out up to ``batch`` new events; returns (events handled, deliveries queued).
+) -> Fanned:
+    """Fan out up to ``batch`` new events: the events handled and the deliveries queued.
 
     On PostgreSQL everything happens in ``session``'s transaction, the events locked
     (``SKIP LOCKED``) so concurrent workers take different ones. On SQLite payloads are
@@ -314,11 +306,16 @@ async def fanout_pass(
     async with lock:
         claimed = await _mark(session, found)
         rows = [r for r in rows if r["event_id"] in claimed]
+        queued: list[tuple[int, int]] = []
         if rows:
-            await session.execute(insert(WebhookDelivery), rows)
+            d = WebhookDelivery
+            result = await session.execute(
+                insert(d).returning(d.id, d.subscription_id, sort_by_parameter_order=True), rows
+            )
+            queued = [(r.id, r.subscription_id) for r in result]
         await session.commit()
     horizon.looked_at(looked.top, looked.above, looked.in_gaps, time.monotonic())
-    return len(claimed), len(rows)
+    return Fanned(len(claimed), queued)
 
 
 async def cursor_advance(session: AsyncSession, horizon: Horizon) -> int | None:

@@ -46,7 +46,7 @@ from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url
 from ticketry.domain.requests.models import IdempotencyRecord, RateLimitCounter
 from ticketry.domain.types import utcnow
 from ticketry.settings import Settings
-from ticketry.worker.claim import Schedule, claim, due_in_order
+from ticketry.worker.claim import Due, Schedule, claim, due_in_order
 from ticketry.worker.deliver import Claimed, Clients, Outcome, Resolver, send
 from ticketry.worker.fanout import Horizon, cursor_advance, fanout_pass
 from ticketry.worker.flavours import flavours
@@ -114,20 +114,21 @@ class Worker:
         """One fan-out pass; the number of events handled."""
         async with self.sessions() as session:
             if self.read_sessions is None:
-                handled, queued = await fanout_pass(session, horizon=self.horizon)
+                fanned = await fanout_pass(session, horizon=self.horizon)
             else:
                 async with self.read_sessions() as reader:
-                    handled, queued = await fanout_pass(
+                    fanned = await fanout_pass(
                         session,
                         read_session=reader,
                         horizon=self.horizon,
                         write_lock=self._write_lock,
                     )
-        self.stats.update(**{"fan-out passes": 1, "events": handled})
-        if queued:
-            self.schedule.changed()
+        self.stats.update(**{"fan-out passes": 1, "events": fanned.events})
+        if fanned.deliveries:
+            # Due now, and most likely claimable: no need to read the schedule for them.
+            self.schedule.add([Due(i, sub) for i, sub in fanned.deliveries])
             self._wake.set()
-        return handled
+        return fanned.events
 
     async def tick(self, *, claiming: bool = True) -> int:
         """Record the attempts finished so far and claim deliveries for the free slots, in
