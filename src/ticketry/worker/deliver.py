@@ -32,7 +32,7 @@ from ticketry.worker.signing import (
 
 EXCERPT_BYTES = 2048
 USER_AGENT = "Ticketry-Webhooks/1"
-SHARD = 4  # connections per pooled client (see Clients)
+SHARD = 2  # connections per pooled client (see Clients)
 RESOLVE_TTL = 30.0  # seconds a host's checked addresses are reused
 RESOLVE_MAX_HOSTS = 4096
 
