@@ -106,11 +106,8 @@ async def record(
     now = utcnow()
     conn = await session.connection()
     held_stmt = _HELD_FOR_UPDATE if dialect_name(session) == "postgresql" else _HELD
-    held = dict(
-        (await conn.execute(held_stmt, {"ids": sorted({item.id for item, _ in results})}))
-        .tuples()
-        .all()
-    )
+    ids = sorted({item.id for item, _ in results})
+    held = {row.id: row.lease for row in (await conn.execute(held_stmt, {"ids": ids})).all()}
     kept = [(item, out) for item, out in results if held.get(item.id) == item.lease]
     if not kept:
         return 0
@@ -143,6 +140,31 @@ async def record(
     return sum(1 for _, out in kept if out.success)
 
 
+# Health rows that change: those with failures, and healthy ones whose record is not
+# already clean and fresh. Only they are read, locked in id order (concurrent workers
+# cannot deadlock), FOR NO KEY UPDATE (the fan-out's inserts of deliveries, a foreign key
+# to the row, go on), so a busy healthy endpoint's row is written at most once a minute.
+_CHANGING = (
+    select(_s.c.id, _s.c.consecutive_failures, _s.c.failing_since, _s.c.is_active)
+    .where(
+        or_(
+            and_(
+                _s.c.id.in_(bindparam("healthy", expanding=True)),
+                or_(
+                    _s.c.consecutive_failures != 0,
+                    _s.c.failing_since.is_not(None),
+                    _s.c.last_success_at.is_(None),
+                    _s.c.last_success_at < bindparam("fresh", type_=UTCDateTime()),
+                ),
+            ),
+            _s.c.id.in_(bindparam("failing", expanding=True)),
+        )
+    )
+    .order_by(_s.c.id)
+)
+_CHANGING_FOR_UPDATE = _CHANGING.with_for_update(key_share=True)
+
+
 async def _subscription_health(
     session: AsyncSession,
     outcomes: dict[int, list[Outcome]],
@@ -157,27 +179,9 @@ async def _subscription_health(
     c = _s.c
     healthy = [sub_id for sub_id, outs in outcomes.items() if all(o.success for o in outs)]
     failing = [sub_id for sub_id in outcomes if sub_id not in set(healthy)]
-    # Only rows that change are read, locked in id order (concurrent workers cannot
-    # deadlock), FOR NO KEY UPDATE (the fan-out's inserts of deliveries, a foreign key to
-    # the row, go on). A busy healthy endpoint's row is written at most once a minute.
-    changing = [
-        and_(
-            c.id.in_(healthy),
-            or_(
-                c.consecutive_failures != 0,
-                c.failing_since.is_not(None),
-                c.last_success_at.is_(None),
-                c.last_success_at < now - timedelta(seconds=60),
-            ),
-        ),
-        c.id.in_(failing),
-    ]
-    rows = await session.execute(
-        select(c.id, c.consecutive_failures, c.failing_since, c.is_active)
-        .where(or_(*changing))
-        .order_by(c.id)
-        .with_for_update(key_share=True)
-    )
+    stmt = _CHANGING_FOR_UPDATE if dialect_name(session) == "postgresql" else _CHANGING
+    params = {"healthy": healthy, "failing": failing, "fresh": now - timedelta(seconds=60)}
+    rows = await (await session.connection()).execute(stmt, params)
     for sub_id, consecutive, failing_since, is_active in rows.all():
         outs = outcomes[sub_id]
         values: dict[str, Any] = {}
