@@ -4,22 +4,23 @@
 serve`` runs it inside the server (one server process at a time holds a file lock and
 runs it; the others stand by and take over if that process ends).
 
-``run`` keeps up to ``worker_concurrency`` POSTs in flight on one pooled keep-alive HTTP
-client. Three loops share the process:
+``run`` keeps up to ``worker_concurrency`` POSTs in flight on pooled keep-alive HTTP
+clients (``deliver.Clients``). Three loops share the process:
 
-- fan-out: turns new events into deliveries (``fanout.py``) and wakes the delivery loop;
+- fan-out: turns new events into deliveries (``fanout.py``), hands them to the schedule
+  and wakes the delivery loop; it polls every ``worker_poll_seconds``, and every
+  ``BUSY_POLL_SECONDS`` while events keep coming;
 - delivery: each *tick* is one short transaction that records every attempt finished
-  since the last tick and claims as many due deliveries as there are free slots
-  (``record.py``, ``claim.py``); the claimed ones are sent at once, each in a task of its
-  own, and the loop ticks again as soon as one finishes. Attempts that finish while a tick
-  runs are recorded together by the next, so the busier the worker, the bigger its
-  batches;
+  since the last tick and claims deliveries for the free slots (``record.py``,
+  ``claim.py``); the claimed ones are sent at once, each in a task of its own, and the
+  loop ticks again as soon as one finishes (waiting up to ``GATHER_SECONDS`` for more), so
+  the busier the worker, the bigger its batches;
 - housekeeping: expired idempotency records and rate-limit windows, the fan-out cursor.
 
 On SQLite the worker's own write transactions take turns on an asyncio lock (SQLite has
-one writer; waiting on its busy timeout would sleep in coarse steps), and an idle worker
-looks for due deliveries with a read before it takes the write lock. On stop, the
-requests in flight are finished and recorded.
+one writer; waiting on its busy timeout would sleep in coarse steps), and everything that
+only looks for work (fan-out candidates, payloads, the schedule) is read without the
+write lock. On stop, the requests in flight are finished and recorded.
 
 ``run_once`` is one whole round (fan out, claim, send, wait, record), for ``ticketry
 worker --once`` and the tests.
@@ -32,6 +33,7 @@ import contextlib
 import fcntl
 import functools
 import logging
+import math
 import os
 import time
 from collections import Counter
@@ -57,6 +59,8 @@ log = logging.getLogger("ticketry.worker")
 HOUSEKEEPING_EVERY = 60.0
 SCHEDULE_SLOTS = 4  # deliveries read into the schedule per slot
 GATHER_SECONDS = 0.005  # how long a tick may wait for more attempts to finish
+BUSY_SECONDS = 1.0  # for this long after the last new event …
+BUSY_POLL_SECONDS = 0.02  # … fan-out looks for the next one this often
 
 
 class Worker:
@@ -258,6 +262,9 @@ class Worker:
         return False
 
     async def _fanout_loop(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        poll = self.settings.worker_poll_seconds
+        last_event = -math.inf
         while not stop.is_set():
             before = self.horizon.seen
             try:
@@ -267,8 +274,12 @@ class Worker:
             except Exception:  # a database hiccup must not end the worker
                 log.exception("fan-out failed")
                 handled = 0
-            if not handled and self.horizon.seen == before:
-                await self._pause(stop, self.settings.worker_poll_seconds)
+            if handled or self.horizon.seen != before:
+                last_event = loop.time()
+                continue
+            # While events are coming in, look again sooner (a read; no write lock).
+            busy = loop.time() - last_event < BUSY_SECONDS
+            await self._pause(stop, min(poll, BUSY_POLL_SECONDS) if busy else poll)
 
     async def _deliver_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
