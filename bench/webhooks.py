@@ -109,7 +109,8 @@ class WorkerProcess:
         )
         self.started = threading.Event()
         self.log: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         assert self.proc.stderr is not None
@@ -133,6 +134,7 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(10)
+        self._reader.join(5)  # the last log lines
 
 
 def _pg_admin(sql: str) -> None:
@@ -251,10 +253,6 @@ async def bench(url: str, events: int, latency_events: int, rate: float) -> None
     finally:
         worker.stop()
     await engine.dispose()
-    time.sleep(0.2)  # the last log lines
-    for line in worker.log:
-        if "worker stopped" in line:
-            print(f"worker              {line.split('worker stopped', 1)[1].strip(': ')}")
     latencies = [
         (receiver.arrivals[t] - c) * 1000 for t, c in committed.items() if t in receiver.arrivals
     ]
@@ -265,6 +263,9 @@ async def bench(url: str, events: int, latency_events: int, rate: float) -> None
     )
     if len(latencies) < len(committed):
         print(f"                    {len(committed) - len(latencies)} events never arrived")
+    for line in worker.log:
+        if "worker stopped" in line:
+            print(f"worker              {line.split('worker stopped', 1)[1].strip(': ')}")
 
 
 def main() -> None:
