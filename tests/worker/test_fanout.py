@@ -37,7 +37,7 @@ def test_horizon_merges_gaps_beyond_its_limit() -> None:
     horizon = Horizon(seen=0, gaps=[Gap(i * 10, i * 10 + 1, float(i)) for i in range(300)])
     horizon.looked_at(0, [], [], now=10.0)
     assert len(horizon.gaps) == 256
-    assert (horizon.gaps[0].lo, horizon.gaps[0].since) == (0, 0.0)
+    assert (horizon.gaps[0].lo, horizon.gaps[0].hi, horizon.gaps[0].since) == (0, 441, 44.0)
 
 
 @pytest.mark.skipif(

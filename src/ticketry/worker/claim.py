@@ -246,12 +246,11 @@ class Schedule:
     ``per_subscription`` deliveries in flight.
 
     It is read again when it has nothing left to hand out and something may have changed:
-    ``changed()`` (an attempt that later ones waited for, a lost claim; the worker's own
-    new deliveries are ``add``-ed instead),
-    the last read was cut off at ``size``, or ``max_age`` seconds passed (retries come due,
-    other workers). While it still has work it is read again at most every ``max_age``
-    after a change (or every ``STALE_READS * max_age``), so newcomers are not kept behind
-    a long backlog for more than that."""
+    ``changed()`` (an attempt that later ones waited for, a lost claim), the last read was
+    cut off at ``size``, or ``max_age`` seconds passed (retries come due, other workers).
+    The worker's own new deliveries are ``add``-ed without a read. While it still has work
+    it is read again at most every ``max_age`` after a change (or every ``STALE_READS *
+    max_age``), so newcomers are not kept behind a long backlog for more than that."""
 
     def __init__(self, *, per_subscription: int, size: int, max_age: float) -> None:
         self.per_subscription = per_subscription
@@ -297,6 +296,8 @@ class Schedule:
         kept: deque[Due] = deque()
         while self._queue and len(picked) < free:
             due = self._queue.popleft()
+            if due.id in picked:
+                continue  # read back and added by the fan-out both
             if self._room(due.subscription_id, own) - taken.get(due.subscription_id, 0) > 0:
                 picked.append(due.id)
                 taken[due.subscription_id] = taken.get(due.subscription_id, 0) + 1

@@ -78,12 +78,14 @@ class Horizon:
         found = sorted(in_gaps)
         gaps: list[Gap] = []
         for gap in self.gaps:
+            if gap.since <= now - GRACE.total_seconds():
+                continue  # given up (what turned up in it is handled all the same)
             lo = gap.lo
             for i in found[bisect_left(found, gap.lo) : bisect_right(found, gap.hi)]:
                 if i > lo:
                     gaps.append(Gap(lo, i - 1, gap.since))
                 lo = i + 1
-            if lo <= gap.hi and gap.since > now - GRACE.total_seconds():
+            if lo <= gap.hi:
                 gaps.append(Gap(lo, gap.hi, gap.since))
         lo = self.seen + 1
         for i in above:
@@ -94,9 +96,9 @@ class Horizon:
             lo = i + 1
         if lo <= top:
             gaps.append(Gap(lo, top, now))
-        while len(gaps) > MAX_GAPS:  # merge the two oldest neighbours (rechecking more)
+        while len(gaps) > MAX_GAPS:  # merge the two lowest (rechecking more, for longer)
             first, second = gaps[0], gaps[1]
-            gaps[0:2] = [Gap(first.lo, second.hi, min(first.since, second.since))]
+            gaps[0:2] = [Gap(first.lo, second.hi, max(first.since, second.since))]
         self.gaps = gaps
         if top > self.seen:
             self.seen = top
