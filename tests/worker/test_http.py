@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+import httpx
 import pytest
 
 from ticketry.domain.webhooks.addresses import BlockedURL, Target
@@ -31,6 +32,19 @@ async def test_a_host_keeps_its_client_until_that_one_is_full() -> None:
         assert chosen[SHARD] is not first  # full: the next client with room
         for manager in held:
             await manager.__aexit__(None, None, None)
+    finally:
+        await clients.aclose()
+
+
+async def test_a_receivers_cookies_are_not_kept() -> None:
+    clients = Clients(concurrency=SHARD, timeout=1.0)
+    try:
+        async with clients.client("http://203.0.113.7/hook") as client:
+            request = client.build_request("POST", "http://203.0.113.7/hook")
+            answer = httpx.Response(200, headers={"Set-Cookie": "session=abc"}, request=request)
+            client.cookies.extract_cookies(answer)
+            assert not client.cookies
+            assert "cookie" not in client.build_request("POST", "http://203.0.113.7/x").headers
     finally:
         await clients.aclose()
 

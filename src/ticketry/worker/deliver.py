@@ -15,6 +15,7 @@ import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -87,6 +88,9 @@ class Clients:
                 timeout=timeout,
                 follow_redirects=False,
                 limits=httpx.Limits(max_connections=SHARD, max_keepalive_connections=SHARD),
+                # Clients are shared by every subscription: a receiver's cookies must not
+                # travel to another's (requests go to the checked address, not the host).
+                cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
             )
             for _ in range(count)
         ]
