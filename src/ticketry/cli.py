@@ -388,6 +388,8 @@ def worker(once: bool) -> None:
     from ticketry.worker.runner import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # One line per POST would be noise (attempts are recorded in the database) and cost.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     async def run() -> None:
         w = Worker(get_settings())

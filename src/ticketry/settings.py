@@ -60,8 +60,9 @@ class Settings:
     extra: dict[str, str] = field(default_factory=dict)
     # Webhooks and the outbox worker (docs/webhooks.md).
     worker_in_process: bool | None = None  # None: on for SQLite, off for PostgreSQL
-    worker_poll_seconds: float = 0.5
-    worker_concurrency: int = 16
+    worker_poll_seconds: float = 0.1
+    worker_concurrency: int = 32
+    webhook_subscription_concurrency: int = 16
     webhook_timeout_seconds: float = 10.0
     webhook_lease_seconds: float = 60.0
     webhook_retry_base_seconds: float = 60.0
@@ -151,8 +152,9 @@ def load_settings() -> Settings:
         db_pool_size=_int("TICKETRY_DB_POOL_SIZE", 10),
         time_zone=os.environ.get("TICKETRY_TIME_ZONE", "UTC"),
         worker_in_process=_optional_bool("TICKETRY_WORKER_IN_PROCESS"),
-        worker_poll_seconds=_float("TICKETRY_WORKER_POLL_SECONDS", 0.5),
-        worker_concurrency=_int("TICKETRY_WORKER_CONCURRENCY", 16),
+        worker_poll_seconds=_float("TICKETRY_WORKER_POLL_SECONDS", 0.1),
+        worker_concurrency=_int("TICKETRY_WORKER_CONCURRENCY", 32),
+        webhook_subscription_concurrency=_int("TICKETRY_WEBHOOK_SUBSCRIPTION_CONCURRENCY", 16),
         webhook_timeout_seconds=_float("TICKETRY_WEBHOOK_TIMEOUT_SECONDS", 10.0),
         webhook_lease_seconds=_float("TICKETRY_WEBHOOK_LEASE_SECONDS", 60.0),
         webhook_retry_base_seconds=_float("TICKETRY_WEBHOOK_RETRY_BASE_SECONDS", 60.0),

@@ -35,14 +35,15 @@ class Receiver:
     url: str = ""
     requests: list[Received] = field(default_factory=list)
     processed: list[str] = field(default_factory=list)  # event ids, deduped, in order
-    statuses: list[int] = field(default_factory=list)  # scripted answers, then 200
+    statuses: list[int] = field(default_factory=list)  # scripted answers, then …
+    default_status: int = 200  # … this one
     hold: threading.Event | None = None  # set() to let held requests answer
     arrived: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_status(self) -> int:
         with self.lock:
-            return self.statuses.pop(0) if self.statuses else 200
+            return self.statuses.pop(0) if self.statuses else self.default_status
 
     def record(self, item: Received) -> None:
         with self.lock:

@@ -83,3 +83,70 @@ async def test_deleted_ticket_gives_no_payload(
     payload_tickets = {b.payload["ticket"]["id"] for b in built.values()}
     assert payload_tickets == {kept["id"]}
     assert all(e.id not in built for e in events if e.ticket_id == gone_id)
+
+
+async def test_order_and_credit_note_payloads_are_built_per_batch(
+    client: httpx.AsyncClient, app: TicketryApp, tenant: Tenant, count_queries: Any
+) -> None:
+    from decimal import Decimal
+
+    from tests.api.retino.test_orders import SEED_ORDER, make_store, upsert
+    from ticketry.domain.events.services import event_record
+    from ticketry.domain.refunds.models import CreditNote
+
+    await make_store(client, tenant)
+    assert app.runtime is not None
+
+    async def add(n: int) -> None:
+        order = await upsert(client, tenant, {**SEED_ORDER, "code": f"ORD-{n}"})
+        ticket = await create_ticket(client, tenant, order_id=f"ORD-{n}")
+        async with app.runtime.sessionmaker() as session:  # type: ignore[union-attr]
+            ticket_pk = await session.scalar(
+                select(Ticket.id).where(Ticket.public_id == uuid.UUID(ticket["id"]))
+            )
+            note = CreditNote(
+                account_id=tenant.account_id,
+                ticket_id=ticket_pk,
+                currency="CZK",
+                language="cs",
+                variable_symbol=f"2025{n:04d}",
+                total=Decimal("100"),
+                bank_account={},
+                customer={"name": f"Customer {n}"},
+                lines=[],
+            )
+            session.add(note)
+            await session.flush()
+            event_record(
+                session,
+                account_id=tenant.account_id,
+                event_type="credit_note.updated",
+                entity_type="credit_note",
+                entity_id=note.id,
+                ticket_id=ticket_pk,
+            )
+            await session.commit()
+        expected[order["id"]] = f"ORD-{n}"
+        expected[str(note.public_id)] = ticket["id"]
+
+    expected: dict[str, str] = {}
+    for n in range(2):
+        await add(n)
+    small = [e for e in await _events(app, tenant.account_id) if e.entity_type != "ticket"]
+    for n in range(2, 8):
+        await add(n)
+    events = [e for e in await _events(app, tenant.account_id) if e.entity_type != "ticket"]
+    built = await _build(app, events)
+    orders = [b.payload["order"] for b in built.values() if "order" in b.payload]
+    notes = [b.payload["credit_note"] for b in built.values() if "credit_note" in b.payload]
+    assert len(orders) == 8 and len(notes) == 8
+    assert all(expected[o["id"]] == o["code"] and o["store_id"] == "main-shop" for o in orders)
+    assert all(expected[c["id"]] == c["ticket_id"] for c in notes)
+    assert {c["order_id"] for c in notes} == {f"ORD-{n}" for n in range(8)}
+
+    # Four times the orders and credit notes, the same number of queries.
+    with count_queries() as few:
+        await _build(app, small)
+    with count_queries() as many:
+        await _build(app, events)
+    assert many.count == few.count

@@ -16,6 +16,7 @@ from ticketry.api.retino.serializers import item_out, ticket_out
 from ticketry.domain.events.models import Event
 from ticketry.domain.orders.models import Order, Store
 from ticketry.domain.refunds.models import CreditNote
+from ticketry.domain.tickets.models import Ticket
 from ticketry.domain.tickets.queries import TicketRecord, ticket_get_many
 from ticketry.worker.flavours import Built
 
@@ -51,6 +52,8 @@ class RetinoFlavour:
 
     async def build(self, session: AsyncSession, events: list[Event]) -> dict[int, Built]:
         tickets = await self._prefetch_tickets(session, events)
+        notes = await self._prefetch_credit_notes(session, events)
+        orders = await self._prefetch_orders(session, events)
         out: dict[int, Built] = {}
         for event in events:
             name = self.event_name(event)
@@ -65,9 +68,9 @@ class RetinoFlavour:
             if event.entity_type in ("ticket", "ticket_item"):
                 body = await self._ticket_body(session, event, tickets)
             elif event.entity_type == "credit_note":
-                body = await self._credit_note_body(session, event)
+                body = self._credit_note_body(event, notes)
             elif event.entity_type == "order":
-                body = await self._order_body(session, event)
+                body = self._order_body(event, orders)
             else:
                 body = None
             if body is not None:
@@ -105,21 +108,44 @@ class RetinoFlavour:
             body["product"] = _plain(item_out(product)) if product is not None else {"id": item_id}
         return body
 
-    async def _credit_note_body(self, session: AsyncSession, event: Event) -> dict[str, Any] | None:
-        note = await session.get(CreditNote, event.entity_id)
-        if note is None:
-            return None
-        from ticketry.domain.tickets.models import Ticket
+    def _wanted(self, events: list[Event], entity_type: str) -> tuple[set[int], set[int]]:
+        """Entity ids and accounts of the batch's published events of one entity type."""
+        mine = [e for e in events if e.entity_type == entity_type and self.event_name(e)]
+        return {e.entity_id for e in mine}, {e.account_id for e in mine}
 
-        ticket = await session.get(Ticket, note.ticket_id)
+    async def _prefetch_credit_notes(
+        self, session: AsyncSession, events: list[Event]
+    ) -> dict[tuple[int, int], tuple[CreditNote, Any, Any]]:
+        """(account, credit note id) → the note with its ticket's public id and order id,
+        for the whole batch in one query."""
+        ids, accounts = self._wanted(events, "credit_note")
+        if not ids:
+            return {}
+        rows = await session.execute(
+            select(CreditNote, Ticket.public_id, Ticket.order_id)
+            .outerjoin(Ticket, Ticket.id == CreditNote.ticket_id)
+            .where(CreditNote.id.in_(ids), CreditNote.account_id.in_(accounts))
+        )
+        return {
+            (note.account_id, note.id): (note, ticket_id, order_id)
+            for note, ticket_id, order_id in rows
+        }
+
+    def _credit_note_body(
+        self, event: Event, notes: dict[tuple[int, int], tuple[CreditNote, Any, Any]]
+    ) -> dict[str, Any] | None:
+        found = notes.get((event.account_id, event.entity_id))
+        if found is None:
+            return None
+        note, ticket_public_id, order_id = found
         return {
             "credit_note": {
                 "id": str(note.public_id),
-                "ticket_id": str(ticket.public_id) if ticket else None,
+                "ticket_id": str(ticket_public_id) if ticket_public_id else None,
                 "stock": note.stock,
                 "currency": note.currency,
                 "language": note.language,
-                "order_id": ticket.order_id if ticket else None,
+                "order_id": order_id if ticket_public_id else None,
                 "variable_symbol": note.variable_symbol,
                 "bank_account": note.bank_account,
                 "customer": note.customer,
@@ -127,17 +153,27 @@ class RetinoFlavour:
             }
         }
 
-    async def _order_body(self, session: AsyncSession, event: Event) -> dict[str, Any] | None:
-        row = (
-            await session.execute(
-                select(Order, Store.code)
-                .join(Store, Store.id == Order.store_id)
-                .where(Order.id == event.entity_id, Order.account_id == event.account_id)
-            )
-        ).first()
-        if row is None:
+    async def _prefetch_orders(
+        self, session: AsyncSession, events: list[Event]
+    ) -> dict[tuple[int, int], tuple[Order, str]]:
+        """(account, order id) → the order and its store's code, for the batch at once."""
+        ids, accounts = self._wanted(events, "order")
+        if not ids:
+            return {}
+        rows = await session.execute(
+            select(Order, Store.code)
+            .join(Store, Store.id == Order.store_id)
+            .where(Order.id.in_(ids), Order.account_id.in_(accounts))
+        )
+        return {(order.account_id, order.id): (order, code) for order, code in rows}
+
+    def _order_body(
+        self, event: Event, orders: dict[tuple[int, int], tuple[Order, str]]
+    ) -> dict[str, Any] | None:
+        found = orders.get((event.account_id, event.entity_id))
+        if found is None:
             return None
-        order, store_code = row
+        order, store_code = found
         return {
             "order": {
                 "id": str(order.public_id),
