@@ -10,10 +10,10 @@ Writers now queue in two places, neither of which polls:
   can await) and released when it commits or rolls back. A write that waits longer than
   ``GATE_TIMEOUT`` fails as "database is locked", as SQLite's own timeout would.
 - **between processes** (server workers, the webhook worker, the CLI), on an exclusive
-  ``flock`` of ``<database>.write-gate``, taken by the connection's own thread just before
-  ``BEGIN IMMEDIATE`` and dropped after ``COMMIT`` or ``ROLLBACK``. The kernel wakes the
-  next waiter when it is free. Only the one writer a process lets through waits there, so
-  it cannot wait on its own process.
+  ``flock`` of ``<database>.write-gate``, waited for in a thread just before ``BEGIN
+  IMMEDIATE`` and dropped after ``COMMIT`` or ``ROLLBACK``. The kernel wakes the next
+  waiter when it is free. Only the one writer a process lets through waits there, so it
+  cannot wait on its own process.
 
 Readers are not gated (WAL), nor read-only sessions (``BEGIN`` deferred).
 """
@@ -129,6 +129,11 @@ def gate_writers(sync_engine: Engine, database: str, *, read_only_option: str) -
         await_only(_acquire(lock))
         conn.info[_HELD] = lock
         try:
+            # Wait for other processes' writers in a thread, not on the event loop (write
+            # sessions run their statements on the loop's thread: ``sqlite_inline``).
+            raw = getattr(conn.connection.driver_connection, "_conn", None)
+            if isinstance(raw, WriteGatedConnection):
+                await_only(asyncio.to_thread(raw.flock))
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             _release(conn.info)
