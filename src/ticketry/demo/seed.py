@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -69,7 +70,8 @@ async def demo_seed(
     """Add ``tickets`` tickets (with products, tags, shipments, orders) to the account.
 
     The codes are reserved and committed first (the counter row is not held during the
-    load). The rows then go in through the driver's bulk path in one transaction, and
+    load). The rows then go in through the driver's bulk path in one transaction, each
+    batch made in a worker thread while the one before is written, and
     ``seeded_derived_refresh`` brings what is derived from them up to date.
     """
     codes = await ticket_code_allocate(session, account_id=account.id, count=tickets)
@@ -98,9 +100,12 @@ async def demo_seed(
             following = start + BATCH
             if following < tickets:
                 await reserve(following)  # while the connection is idle
-            await loader.write(batch)
-            if following < tickets:
-                batch = make(following)
+            writing = asyncio.ensure_future(loader.write(batch))
+            try:
+                if following < tickets:
+                    batch = await asyncio.to_thread(make, following)
+            finally:
+                await writing
             if progress:
                 progress(min(following, tickets))
     await seeded_derived_refresh(session, loader, account_id=scope.account_id)
@@ -115,8 +120,10 @@ async def seeded_derived_refresh(
 
     Derived per row, as the ticket services do, are ``search_text`` (rows.py) and the code
     counter (``ticket_code_allocate`` before the load). Derived here, once: the indexes
-    the load paused (``BulkLoader.loading``) and the planner's statistics. Per-account state kept by
-    the ticket services (counters, say) is recomputed here too, before the commit.
+    the load paused (``BulkLoader.loading``: SQLite's FTS5 search table, PostgreSQL's
+    trigram and other indexes of tables that were empty) and the planner's statistics.
+    Per-account state kept by the ticket services (counters, say) is recomputed here too,
+    before the commit.
     """
     await loader.indexes_catch_up()
     await session.commit()
