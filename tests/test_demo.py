@@ -265,10 +265,9 @@ async def _new_database() -> AsyncIterator[str]:
 
 
 async def test_seed_into_a_new_database_leaves_its_schema_as_migrated() -> None:
-    """The first seed of a new database takes the fast path (PostgreSQL builds the empty
-    tables' indexes after the load; SQLite fills its search table at the end); a second
-    seed goes into tables with rows. Either way the schema is as migrated, every
-    reference resolves and the search index is whole."""
+    """The first seed of a new database takes the fast path (the empty tables' indexes
+    are built after the load); a second seed goes into tables with rows. Either way the
+    schema is as migrated, every reference resolves and the search index is whole."""
     async with _new_database() as url:
         await migrate.upgrade_async(url)
         engine = create_engine(url)

@@ -120,8 +120,9 @@ async def seeded_derived_refresh(
 
     Derived per row, as the ticket services do, are ``search_text`` (rows.py) and the code
     counter (``ticket_code_allocate`` before the load). Derived here, once: the indexes
-    the load paused (``BulkLoader.loading``: SQLite's FTS5 search table, PostgreSQL's
-    trigram and other indexes of tables that were empty) and the planner's statistics.
+    the load paused (``BulkLoader.loading``: SQLite's FTS5 search table, the indexes of
+    tables that were empty, PostgreSQL's trigram index among them) and the planner's
+    statistics.
     Per-account state kept by the ticket services (counters, say) is recomputed here too,
     before the commit.
     """
