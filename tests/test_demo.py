@@ -28,6 +28,7 @@ from ticketry import migrate
 from ticketry.app import TicketryApp
 from ticketry.db import create_engine, create_sessionmaker
 from ticketry.demo import demo_seed
+from ticketry.demo.bulk import PostgresLoader, bulk_loader
 from ticketry.demo.rows import COLUMNS
 from ticketry.domain.accounts.models import Account
 from ticketry.domain.accounts.services import account_get_or_create
@@ -299,3 +300,49 @@ async def test_seed_into_a_new_database_leaves_its_schema_as_migrated() -> None:
                 assert counts == {first.id: 400, second.id: 200}
         finally:
             await engine.dispose()
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="PostgreSQL's table locks and FK checks")
+async def test_postgres_leaves_a_table_alone_that_filled_before_its_lock(
+    db: AsyncSession, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows arriving between the loader's first look and its lock: the table keeps its
+    indexes, and the lock goes with the savepoint (nobody waits for the load)."""
+    looks: list[str] = []
+    is_empty = PostgresLoader._is_empty
+
+    async def first_look_empty(self: PostgresLoader, table: str) -> bool:
+        looks.append(table)
+        return len(looks) == 1 or await is_empty(self, table)
+
+    monkeypatch.setattr(PostgresLoader, "_is_empty", first_look_empty)
+    loader = await bulk_loader(db)
+    assert isinstance(loader, PostgresLoader)
+    assert await loader._defer_indexes_if_empty("tickets") == []
+    assert looks == ["tickets", "tickets"]
+    locks = await db.scalars(
+        text(
+            "SELECT mode FROM pg_locks WHERE pid = pg_backend_pid() "
+            "AND relation = 'tickets'::regclass"
+        )
+    )
+    assert "AccessExclusiveLock" not in set(locks)
+    await db.rollback()
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="PostgreSQL's foreign-key checks")
+async def test_postgres_seed_with_foreign_key_checks(
+    app: TicketryApp, tenant: Tenant, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a role that may not skip them (no superuser), the checks run; same rows."""
+
+    async def may_not(self: PostgresLoader) -> bool:
+        return False
+
+    monkeypatch.setattr(PostgresLoader, "_may_skip_reference_checks", may_not)
+    assert app.runtime is not None
+    async with app.runtime.sessionmaker() as session:
+        account = await session.get(Account, tenant.account_id)
+        assert account is not None
+        assert await demo_seed(session, account=account, tickets=50) == 50
+    assert await _count(db, Ticket, tenant.account_id) == 50

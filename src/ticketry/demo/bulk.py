@@ -229,6 +229,9 @@ class PostgresLoader(BulkLoader):
             )
         )
 
+    async def _is_empty(self, table: str) -> bool:
+        return not await self.driver.fetchval(f"SELECT EXISTS (SELECT FROM {table})")
+
     async def _defer_indexes_if_empty(self, table: str) -> list[str]:
         """Into an empty table (a new database), rows load several times faster without
         its indexes, built afterwards from their own definitions; returns those.
@@ -239,12 +242,12 @@ class PostgresLoader(BulkLoader):
         primary key stays (foreign keys point at it), and so does a unique constraint that
         one points at; the other unique constraints are checked again when rebuilt.
         """
-        if await self.driver.fetchval(f"SELECT EXISTS (SELECT FROM {table})"):
+        if not await self._is_empty(table):
             return []
         try:
             async with self.driver.transaction():  # a savepoint
                 await self.driver.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-                if await self.driver.fetchval(f"SELECT EXISTS (SELECT FROM {table})"):
+                if not await self._is_empty(table):
                     raise _NotEmptyError(table)
                 constraints = await self.driver.fetch(
                     "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
