@@ -23,9 +23,8 @@ from ticketry.domain.types import utcnow
 class BulkLoader:
     """One bulk load into the session's current transaction (the caller commits)."""
 
-    def __init__(self, session: AsyncSession, driver: Any) -> None:
-        self.session = session
-        self.driver = driver
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver  # the DB-API driver's own connection: aiosqlite or asyncpg
 
     def now(self) -> datetime:
         """The seed's "now", in the form ``stamp`` takes."""
@@ -60,8 +59,8 @@ async def bulk_loader(session: AsyncSession) -> BulkLoader:
         # connection before that would commit on its own.
         await session.execute(text("SELECT 1"))
         assert driver.is_in_transaction()
-        return PostgresLoader(session, driver)
-    return SqliteLoader(session, driver)
+        return PostgresLoader(driver)
+    return SqliteLoader(driver)
 
 
 class SqliteLoader(BulkLoader):
@@ -74,8 +73,8 @@ class SqliteLoader(BulkLoader):
     CACHE_KIB = 256 * 1024
     FTS_INSERT_TRIGGER = "tickets_fts_insert"
 
-    def __init__(self, session: AsyncSession, driver: Any) -> None:
-        super().__init__(session, driver)
+    def __init__(self, driver: Any) -> None:
+        super().__init__(driver)
         self._next_id: dict[str, int] = {}
         self._sql = {
             table: f"INSERT INTO {table} ({', '.join(columns)}) "
@@ -172,8 +171,8 @@ class PostgresLoader(BulkLoader):
     # For the indexes built after the load (the trigram index above all); this transaction.
     MAINTENANCE_WORK_MEM = "256MB"
 
-    def __init__(self, session: AsyncSession, driver: Any) -> None:
-        super().__init__(session, driver)
+    def __init__(self, driver: Any) -> None:
+        super().__init__(driver)
         self._deferred: list[str] = []
         self._sequences: dict[str, int] = {}
 
