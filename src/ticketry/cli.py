@@ -280,7 +280,8 @@ def store_create(slug: str, name: str, store_id: str) -> None:
 @click.option("--tickets", "count", default=1000, show_default=True, type=int)
 @click.option("--seed", "rng_seed", default=42, show_default=True, type=int)
 def seed(slug: str, count: int, rng_seed: int) -> None:
-    """Add realistic demo tickets (with products, orders, shipments) to an account."""
+    """Add realistic demo tickets (with products, orders, shipments) to an account, in
+    one bulk load."""
     from ticketry.demo import demo_seed
     from ticketry.domain.accounts.services import account_get_or_create, user_get_or_create
 
@@ -290,6 +291,8 @@ def seed(slug: str, count: int, rng_seed: int) -> None:
         if done % 50_000 == 0 or done == count:
             rate = done / max(time.monotonic() - started, 1e-6)
             click.echo(f"  {done:>9,} tickets ({rate:,.0f}/s)", err=True)
+        if done == count:
+            click.echo("  building indexes and statistics …", err=True)
 
     async def run(session: AsyncSession) -> int:
         account, _ = await account_get_or_create(session, slug=slug)

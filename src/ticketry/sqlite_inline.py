@@ -107,6 +107,9 @@ class InlineConnection:
     async def execute(self, sql: str, parameters: Any = None) -> InlineCursor:
         return await self.cursor().execute(sql, parameters)
 
+    async def executemany(self, sql: str, parameters: Any) -> InlineCursor:
+        return await self.cursor().executemany(sql, parameters)
+
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)
 
