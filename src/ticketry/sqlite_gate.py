@@ -87,6 +87,16 @@ class WriteGatedConnection(sqlite3.Connection):
             fcntl.flock(self._gate, fcntl.LOCK_EX)
             self._held = True
 
+    def try_flock(self) -> bool:
+        """Take the lock if it is free; never wait."""
+        if not self._held:
+            try:
+                fcntl.flock(self._gate, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            self._held = True
+        return True
+
     def unflock(self) -> None:
         if self._held:
             fcntl.flock(self._gate, fcntl.LOCK_UN)
@@ -130,9 +140,11 @@ def gate_writers(sync_engine: Engine, database: str, *, read_only_option: str) -
         conn.info[_HELD] = lock
         try:
             # Wait for other processes' writers in a thread, not on the event loop (write
-            # sessions run their statements on the loop's thread: ``sqlite_inline``).
+            # sessions run their statements on the loop's thread: ``sqlite_inline``). A free
+            # lock is taken at once: the hop to a thread and back held this process's other
+            # writers for as long as the loop took to notice, often longer than the write.
             raw = getattr(conn.connection.driver_connection, "_conn", None)
-            if isinstance(raw, WriteGatedConnection):
+            if isinstance(raw, WriteGatedConnection) and not raw.try_flock():
                 await_only(asyncio.to_thread(raw.flock))
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:

@@ -13,6 +13,11 @@ def dialect_name(session: AsyncSession) -> str:
 
 
 def insert_for(session: AsyncSession, table: Any) -> Any:
-    if dialect_name(session) == "postgresql":
+    return insert_of(dialect_name(session), table)
+
+
+def insert_of(dialect: str, table: Any) -> Any:
+    """An ``INSERT`` that can take ``ON CONFLICT`` on ``dialect``."""
+    if dialect == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)

@@ -2,34 +2,50 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import User
 from ticketry.domain.conversations.models import AgentPerson, Contact
-from ticketry.domain.upsert import insert_for
+from ticketry.domain.statements import built
+from ticketry.domain.upsert import insert_for, insert_of
 
 
 async def contact_get_or_create(
     session: AsyncSession, *, account_id: int, email: str, name: str = "", phone: str = ""
 ) -> int:
     email = email.strip().lower()
+    params = {"a": account_id, "e": email, "n": name, "p": phone}
+    # Column defaults (public_id, timestamps) are applied by SQLAlchemy for Core inserts too.
+    created = await session.scalar(built(session, _contact_insert), params)
+    if created is not None:
+        return int(created)
+    contact_id = await session.scalar(built(session, _contact_find), params)
+    assert contact_id is not None
+    return int(contact_id)
+
+
+def _contact_insert(dialect: str) -> Any:
     table = Contact.__table__
-    stmt = (
-        insert_for(session, table)
-        .values(account_id=account_id, email=email, name=name, phone=phone)
+    return (
+        insert_of(dialect, table)
+        .values(
+            account_id=bindparam("a"),
+            email=bindparam("e"),
+            name=bindparam("n"),
+            phone=bindparam("p"),
+        )
         .on_conflict_do_nothing(index_elements=[table.c.account_id, table.c.email])
         .returning(table.c.id)
     )
-    # Column defaults (public_id, timestamps) are applied by SQLAlchemy for Core inserts too.
-    created = await session.scalar(stmt)
-    if created is not None:
-        return int(created)
-    contact_id = await session.scalar(
-        select(Contact.id).where(Contact.account_id == account_id, Contact.email == email)
+
+
+def _contact_find(_dialect: str) -> Any:
+    return select(Contact.id).where(
+        Contact.account_id == bindparam("a"), Contact.email == bindparam("e")
     )
-    assert contact_id is not None
-    return int(contact_id)
 
 
 async def contact_for_user(session: AsyncSession, *, user: User) -> Contact:

@@ -12,19 +12,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.base import table_of
 from ticketry.domain.orders.models import Order, OrderItem
+from ticketry.domain.statements import built
 from ticketry.domain.tickets.models import Ticket, TicketItem
 
 
 async def _matching_order(session: AsyncSession, ticket: Ticket) -> Order | None:
-    if not ticket.order_id:
+    # The e-mail proves the customer owns the order; an order without one cannot verify.
+    if not ticket.order_id or not ticket.customer_email:
         return None
-    stmt = select(Order).where(Order.account_id == ticket.account_id, Order.code == ticket.order_id)
-    if ticket.customer_email:
-        # The e-mail proves the customer owns the order; an order without one cannot verify.
-        stmt = stmt.where(Order.customer_email == ticket.customer_email.lower())
-    else:
-        return None
-    return await session.scalar(stmt.order_by(Order.order_date.desc(), Order.id.desc()).limit(1))
+    params = {"a": ticket.account_id, "c": ticket.order_id, "e": ticket.customer_email.lower()}
+    return await session.scalar(built(session, _order_of_customer), params)
+
+
+def _order_of_customer(_dialect: str) -> Any:
+    return (
+        select(Order)
+        .where(
+            Order.account_id == bindparam("a"),
+            Order.code == bindparam("c"),
+            Order.customer_email == bindparam("e"),
+        )
+        .order_by(Order.order_date.desc(), Order.id.desc())
+        .limit(1)
+    )
 
 
 async def ticket_bind_order(session: AsyncSession, *, ticket: Ticket) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.domain.statements import built
 from ticketry.domain.tickets.models import TicketCodeCounter
 from ticketry.domain.types import utcnow
-from ticketry.domain.upsert import insert_for
+from ticketry.domain.upsert import insert_of
 
 
 async def ticket_code_allocate(
@@ -19,14 +22,21 @@ async def ticket_code_allocate(
     transactions queue on the counter row, so no two tickets get the same code.
     """
     year = utcnow().year
-    table = TicketCodeCounter.__table__
-    stmt = insert_for(session, table).values(account_id=account_id, year=year, last_value=count)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.account_id, table.c.year],
-        set_={"last_value": table.c.last_value + count},
-    ).returning(table.c.last_value)
-    last = (await session.execute(stmt)).scalar_one()
+    params = {"a": account_id, "y": year, "n": count}
+    last = (await session.execute(built(session, _code_reserve), params)).scalar_one()
     return [f"{year}{n:04d}" for n in range(last - count + 1, last + 1)]
+
+
+def _code_reserve(dialect: str) -> Any:
+    table = TicketCodeCounter.__table__
+    count = bindparam("n", type_=Integer)
+    stmt = insert_of(dialect, table).values(
+        account_id=bindparam("a"), year=bindparam("y"), last_value=count
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.account_id, table.c.year],
+        set_={"last_value": table.c.last_value + stmt.excluded.last_value},
+    ).returning(table.c.last_value)
 
 
 async def ticket_code_peek(session: AsyncSession, *, account_id: int) -> int:

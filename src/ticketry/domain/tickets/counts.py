@@ -17,14 +17,15 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.base import table_of
 from ticketry.domain.catalog.models import TICKET_STATUSES
+from ticketry.domain.statements import built
 from ticketry.domain.tickets.filters import Binder, TicketFilter
 from ticketry.domain.tickets.models import Ticket, TicketCount
-from ticketry.domain.upsert import insert_for
+from ticketry.domain.upsert import insert_of
 from ticketry.readpath import Read
 
 SHARDS = 8
@@ -71,18 +72,21 @@ async def ticket_count_move(
     if old == new:
         return
     shard = ticket_id % SHARDS
-    rows: list[dict[str, Any]] = []
+    stmt = built(session, _count_add)
     if old is not None:
-        rows.append({"account_id": account_id, "status": old, "shard": shard, "n": -1})
+        await session.execute(stmt, {"a": account_id, "s": old, "h": shard, "n": -1})
     if new is not None:
-        rows.append({"account_id": account_id, "status": new, "shard": shard, "n": 1})
+        await session.execute(stmt, {"a": account_id, "s": new, "h": shard, "n": 1})
+
+
+def _count_add(dialect: str) -> Any:
     table = TicketCount.__table__
-    stmt = insert_for(session, table).values(rows)
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c.account_id, table.c.status, table.c.shard],
-            set_={"n": table.c.n + stmt.excluded.n},
-        )
+    stmt = insert_of(dialect, table).values(
+        account_id=bindparam("a"), status=bindparam("s"), shard=bindparam("h"), n=bindparam("n")
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.account_id, table.c.status, table.c.shard],
+        set_={"n": table.c.n + stmt.excluded.n},
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from msgspec import UNSET
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
@@ -15,6 +15,7 @@ from ticketry.domain.conversations.models import Contact
 from ticketry.domain.errors import ErrorCollector, NotFound
 from ticketry.domain.events.services import event_record
 from ticketry.domain.refs import Ref, missing_ref_message, ref_get_or_404
+from ticketry.domain.statements import built
 from ticketry.domain.tickets.checks import ResolvedRefs, ticket_data_check
 from ticketry.domain.tickets.codes import ticket_code_allocate
 from ticketry.domain.tickets.commands import TicketData
@@ -53,15 +54,21 @@ _SIMPLE_FIELDS = (
 
 async def _default_state(session: AsyncSession, account_id: int, status: str) -> TicketState:
     state = await session.scalar(
-        select(TicketState)
-        .where(TicketState.account_id == account_id, TicketState.status == status)
-        .order_by(TicketState.is_default.desc(), TicketState.position, TicketState.id)
-        .limit(1)
-        .with_for_update(key_share=True)  # see _references_hold; one deleted meanwhile is skipped
+        built(session, _default_state_select), {"a": account_id, "s": status}
     )
     if state is None:
         raise NotFound(f"The account has no state for status '{status}'.")
     return state
+
+
+def _default_state_select(_dialect: str) -> Any:
+    return (
+        select(TicketState)
+        .where(TicketState.account_id == bindparam("a"), TicketState.status == bindparam("s"))
+        .order_by(TicketState.is_default.desc(), TicketState.position, TicketState.id)
+        .limit(1)
+        .with_for_update(key_share=True)  # see _references_hold; one deleted meanwhile is skipped
+    )
 
 
 async def _references_hold(session: AsyncSession, data: TicketData, resolved: ResolvedRefs) -> None:
