@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import msgspec
 from sqlalchemy import Select, and_, func, select
@@ -291,14 +291,47 @@ async def _by_refs(
 ) -> list[TicketRecord]:
     uuids = [r for r in refs if isinstance(r, uuid.UUID)]
     ints = [r for r in refs if not isinstance(r, uuid.UUID)]
-    flt = TicketFilter(ordering=[Sort("id")], ids=ints or None)
+    shape = (projection, len(ints), len(uuids))
+    made = _REFS_READS.get(shape)
+    if made is None:
+        made = _refs_read(*shape)
+        if len(refs) <= 4:  # the common shapes; batches of many ids are built each time
+            _REFS_READS[shape] = made
+    key, build, slots = made
+    values = {"a": [account_id], "i": ints, "u": uuids}
+    params = {name: values[kind][index] for name, (kind, index) in slots.items()}
+    (document,) = await read(session, Read(key=key, build=build, params=params))
+    return _records(document)
+
+
+class _Slot(NamedTuple):
+    """Where a parameter's value comes from: the account ("a"), the nth integer id ("i") or
+    the nth uuid ("u")."""
+
+    kind: str
+    index: int
+
+
+def _refs_read(projection: Projection, ints: int, uuids: int) -> tuple[Any, Any, dict[str, _Slot]]:
+    """The read of tickets by ``ints`` ids and ``uuids`` public ids, made once per shape:
+    a detail page (and every write's answer) reads one ticket by id, and building its
+    statement took longer than running it."""
+    flt = TicketFilter(
+        ordering=[Sort("id")],
+        ids=[_Slot("i", n) for n in range(ints)] or None,  # type: ignore[misc]
+    )
     if uuids:
-        flt.conditions = [Condition("public_id", "in", tuple(uuids))]
+        flt.conditions = [Condition("public_id", "in", tuple(_Slot("u", n) for n in range(uuids)))]
     b = Binder()
     keys = _sort_keys(flt.ordering)
-    ids = _ids_select(account_id, flt, keys, b)
-    (document,) = await read(session, _document_read("refs", ids, keys, projection, b))
-    return _records(document)
+    ids = _ids_select(_Slot("a", 0), flt, keys, b)  # type: ignore[arg-type]
+    made = _document_read("refs", ids, keys, projection, b)
+    slots = dict(b.values)
+    assert all(isinstance(v, _Slot) for v in slots.values()), slots  # bound as given
+    return made.key, made.build, slots
+
+
+_REFS_READS: dict[tuple[Projection, int, int], tuple[Any, Any, dict[str, _Slot]]] = {}
 
 
 async def ticket_id_for(session: AsyncSession, *, account_id: int, ref: Ref) -> int:
