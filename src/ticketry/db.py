@@ -70,6 +70,13 @@ def create_engine(url: str, *, pool_size: int = 10, threaded: bool = False) -> A
         extra: dict[str, Any] = {}
         if not threaded and not memory:
             extra["async_creator"] = inline_creator(str(database), **connect_args)
+        if not memory:
+            # Every connection keeps a page cache of its own (~2 MiB once warm), so pooled
+            # connections are memory. Writers go one at a time per process (the write gate)
+            # and do not hand their connection to another thread: a few suffice. Read-only
+            # sessions wait for nothing under WAL: ``pool_size`` at most.
+            size = min(pool_size, 4) if threaded else 2
+            extra.update(pool_size=size, max_overflow=size)
         engine = create_async_engine(
             async_url(url),
             poolclass=NullPool if memory else None,

@@ -188,7 +188,7 @@ class SqliteReadPath(ReadPath):
             conn.text_factory = bytes  # documents go to msgspec, which decodes bytes fastest
             conn.execute("PRAGMA query_only=ON")
             conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA cache_size=-8192")  # 8 MiB of pages per connection
+            conn.execute("PRAGMA cache_size=-2048")  # 2 MiB of pages per connection
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
