@@ -26,7 +26,7 @@ _WORDING: dict[Code, str] = {
     Code.MAX_DIGITS: "Ensure that there are no more than {max} digits in total.",
     Code.MAX_DECIMAL_PLACES: "Ensure that there are no more than {max} decimal places.",
     Code.TOO_MANY: "Ensure there are no more than {max} of them.",
-    Code.EMPTY_LIST: "Choose at least one.",
+    Code.EMPTY_LIST: "This list may not be empty.",
     Code.NOT_A_STRING: "Enter text.",
     Code.UNIQUE: '"{value}" already exists.',
     Code.IMMUTABLE: "This field cannot be changed.",
