@@ -17,6 +17,7 @@ from ticketry import migrate as migrations
 from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url
 from ticketry.domain.errors import DomainError, ValidationFailed
 from ticketry.settings import get_settings
+from ticketry.web.errors import web_errors
 
 T = TypeVar("T")
 
@@ -33,7 +34,7 @@ def _run_in_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     try:
         return asyncio.run(runner())
     except ValidationFailed as exc:
-        raise click.ClickException(_format_errors(exc.errors)) from exc
+        raise click.ClickException(_format_errors(web_errors(exc.errors))) from exc
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
 

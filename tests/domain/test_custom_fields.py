@@ -66,7 +66,7 @@ def test_each_field_type(kind: str, good: list[Any], bad: list[Any]) -> None:
     for value in good:
         assert check_value(f, value) is None, (kind, value)
     for value in bad:
-        assert isinstance(check_value(f, value), str), (kind, value)
+        assert check_value(f, value) is not None, (kind, value)
     assert check_value(f, None) is None  # None clears a value
 
 

@@ -20,8 +20,7 @@ from ticketry.domain.catalog.ticket_types import (
     ticket_type_delete,
     ticket_type_update,
 )
-from ticketry.domain.errors import NotFound, ValidationFailed
-from ticketry.domain.refs import missing_ref_message
+from ticketry.domain.errors import Code, FieldError, NotFound, ValidationFailed
 
 
 async def test_type_create_update_delete(db: AsyncSession) -> None:
@@ -88,7 +87,7 @@ async def test_a_ticket_given_a_type_being_deleted_is_a_field_error(
     )
     assert waited
     assert isinstance(error, ValidationFailed), error
-    assert error.errors == {"type": [missing_ref_message(doomed.public_id)]}
+    assert error.errors == {"type": [FieldError(Code.INVALID_REF, {"value": doomed.public_id})]}
 
 
 async def test_a_type_being_deleted_waits_for_the_ticket_given_it(

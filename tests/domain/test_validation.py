@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from ticketry.domain.errors import ErrorCollector
+from ticketry.domain.errors import ErrorCollector, codes_of
+from ticketry.domain.tickets.models import Ticket
 from ticketry.domain.validation import (
     check_country,
     check_currency,
@@ -16,6 +17,8 @@ from ticketry.domain.validation import (
     check_language,
     check_max_length,
     check_price,
+    check_text,
+    column_limit,
     is_email,
 )
 
@@ -86,7 +89,7 @@ def test_email() -> None:
     check_email(errors, "email", None)
     assert not errors
     check_email(errors, "email", "nope")
-    assert errors.errors == {"email": ["Enter a valid email address."]}
+    assert codes_of(errors.errors) == {"email": ["invalid_email"]}
 
 
 def test_max_length() -> None:
@@ -95,7 +98,26 @@ def test_max_length() -> None:
     check_max_length(errors, "name", None, 10)
     assert not errors
     check_max_length(errors, "name", "x" * 11, 10)
-    assert errors.errors == {"name": ["Ensure this field has no more than 10 characters."]}
+    assert codes_of(errors.errors) == {"name": ["too_long{max=10}"]}
+
+
+def test_text_is_checked_against_its_column() -> None:
+    errors = ErrorCollector()
+    assert check_text(errors, "subject", "x" * 255, Ticket.subject)
+    assert check_text(errors, "subject", None, Ticket.subject)
+    assert check_text(errors, "comment", "x" * 100_000, Ticket.customer_rating_comment)  # Text
+    assert not errors
+    assert not check_text(errors, "subject", "x" * 256, Ticket.subject)
+    assert not check_text(errors, "email", "a\x00b", Ticket.customer_email)
+    assert not check_text(errors, "comment", "\x00", Ticket.customer_rating_comment)
+    assert not check_text(errors, "body", "xyz", limit=2)
+    assert codes_of(errors.errors) == {
+        "subject": ["too_long{max=255}"],
+        "email": ["nul_character"],
+        "comment": ["nul_character"],
+        "body": ["too_long{max=2}"],
+    }
+    assert column_limit(Ticket.customer_email) == 254
 
 
 def test_datetime_must_fit_in_utc() -> None:

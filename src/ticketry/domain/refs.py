@@ -52,7 +52,3 @@ async def ref_id_or_404(session: AsyncSession, model: Any, *, account_id: int, r
     if found is None:
         raise NotFound()
     return int(found)
-
-
-def missing_ref_message(ref: Ref) -> str:
-    return f'Invalid pk "{ref}" - object does not exist.'

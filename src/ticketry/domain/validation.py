@@ -6,10 +6,11 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 import pycountry
 
-from ticketry.domain.errors import ErrorCollector
+from ticketry.domain.errors import Code, ErrorCollector
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -31,17 +32,17 @@ def _languages() -> frozenset[str]:
 
 def check_currency(errors: ErrorCollector, field: str, value: str | None) -> None:
     if value is not None and value not in _currencies():
-        errors.add(field, f'"{value}" is not a valid ISO 4217 currency code.')
+        errors.add(field, Code.INVALID_CURRENCY, value=value)
 
 
 def check_country(errors: ErrorCollector, field: str, value: str | None) -> None:
     if value is not None and value not in _countries():
-        errors.add(field, f'"{value}" is not a valid ISO 3166-1 alpha-2 country code.')
+        errors.add(field, Code.INVALID_COUNTRY, value=value)
 
 
 def check_language(errors: ErrorCollector, field: str, value: str | None) -> None:
     if value is not None and value.lower() not in _languages():
-        errors.add(field, f'"{value}" is not a valid ISO 639-1 language code.')
+        errors.add(field, Code.INVALID_LANGUAGE, value=value)
 
 
 def is_email(value: str) -> bool:
@@ -50,12 +51,12 @@ def is_email(value: str) -> bool:
 
 def check_email(errors: ErrorCollector, field: str, value: str | None) -> None:
     if value and not is_email(value):
-        errors.add(field, "Enter a valid email address.")
+        errors.add(field, Code.INVALID_EMAIL)
 
 
 def check_max_length(errors: ErrorCollector, field: str, value: str | None, limit: int) -> None:
     if value is not None and len(value) > limit:
-        errors.add(field, f"Ensure this field has no more than {limit} characters.")
+        errors.add(field, Code.TOO_LONG, max=limit)
 
 
 def check_datetime(errors: ErrorCollector, field: str, value: datetime | None) -> None:
@@ -65,7 +66,7 @@ def check_datetime(errors: ErrorCollector, field: str, value: datetime | None) -
     try:
         (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
     except OverflowError:
-        errors.add(field, "Datetime value out of range.")
+        errors.add(field, Code.DATETIME_OUT_OF_RANGE)
 
 
 def _fmt(value: Decimal) -> str:
@@ -91,3 +92,33 @@ def check_price(
                 field,
                 f"Price mismatch: {_fmt(without_vat)} + {_fmt(vat)} ≠ {_fmt(with_vat)}",
             )
+
+
+def column_limit(column: Any) -> int | None:
+    """The length limit of a mapped ``String(n)`` column (``Ticket.subject``), None for
+    ``Text``: the limits are the models', not restated beside each check."""
+    return getattr(column.type, "length", None)
+
+
+def check_text(
+    errors: ErrorCollector,
+    field: str,
+    value: object,
+    column: Any = None,
+    *,
+    limit: int | None = None,
+) -> bool:
+    """Text the database stores the same on SQLite and PostgreSQL: no NUL character
+    (PostgreSQL refuses it) and no more characters than ``column`` (or ``limit``) holds
+    (SQLite would store them all). False, with the field error, when it is not."""
+    if not isinstance(value, str):
+        return True
+    if "\x00" in value:
+        errors.add(field, Code.NUL_CHARACTER)
+        return False
+    if limit is None and column is not None:
+        limit = column_limit(column)
+    if limit is not None and len(value) > limit:
+        errors.add(field, Code.TOO_LONG, max=limit)
+        return False
+    return True

@@ -386,3 +386,33 @@ async def test_a_page_beyond_any_account_is_empty(client: httpx.AsyncClient, sho
     for path in ("tickets", "ticket-messages"):
         r = await client.get(f"{BASE}/{path}?page=461170000000000000", headers=shop.headers)
         assert r.status_code == 200 and r.json()["data"] == [], r.text
+
+
+async def test_domain_rules_worded_as_laravel(client: httpx.AsyncClient, shop: Shop) -> None:
+    """The face's own rules and the domain's (length, NUL, departments) in one 422, in the
+    order of the rules."""
+    r = await client.post(
+        f"{BASE}/tickets",
+        json={"subject": "x\u0000", "department": "Billing", "priority": "urgent"},
+        headers=shop.headers,
+    )
+    assert r.status_code == 422
+    assert r.json() == {
+        "message": "The subject field must not contain null characters. (and 3 more errors)",
+        "errors": {
+            "subject": ["The subject field must not contain null characters."],
+            "user_id": ["The user id field is required."],
+            "department": ["The selected department is invalid."],
+            "priority": ["The selected priority is invalid."],
+        },
+    }
+    r = await client.post(
+        f"{BASE}/tickets",
+        json={"subject": "x" * 256, "user_id": shop.customer_id, "department": "Billing"},
+        headers=shop.headers,
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"] == {
+        "subject": ["The subject field must not be greater than 255 characters."],
+        "department": ["The selected department is invalid."],
+    }

@@ -278,3 +278,21 @@ async def test_concurrent_puts_of_a_new_id_create_once(
     assert sorted(r.status_code for r in results) == [200, 200, 200, 201], [r.text for r in results]
     r = await client.get(f"{BASE}/tickets?Id={tid}&$count=true", headers=till.headers)
     assert r.json() == {"count": 1}
+
+
+async def test_domain_codes_as_problem_details(client: httpx.AsyncClient, app: TicketryApp) -> None:
+    """The domain's codes, worded by this face, under PORTOS member names; a text too long
+    for its column or holding a NUL is a validation error (not a 500 on PostgreSQL)."""
+    till = await sign_in(client, app, role="admin")
+    body = ticket_body(name="n" * 256, externalId="E\u0000", discountRate=150)
+    r = await client.post(f"{BASE}/tickets", json=body, headers=till.headers)
+    problem = assert_problem(r, 400, 3)
+    assert sorted(problem["errors"], key=lambda e: e["memberName"]) == [
+        {"memberName": "discountRate", "message": "Must be between 0 and 100.", "code": 0},
+        {"memberName": "externalId", "message": "Null characters are not allowed.", "code": 0},
+        {
+            "memberName": "name",
+            "message": "Ensure this field has no more than 255 characters.",
+            "code": 0,
+        },
+    ]

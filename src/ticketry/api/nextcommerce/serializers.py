@@ -12,8 +12,7 @@ from ticketry.api.nextcommerce import schemas as s
 from ticketry.api.nextcommerce.deps import MAX_ID
 from ticketry.domain.catalog.tags import tag_ids_for_labels
 from ticketry.domain.conversations.queries import MessageRecord, messages_of_tickets
-from ticketry.domain.errors import ErrorCollector
-from ticketry.domain.refs import missing_ref_message
+from ticketry.domain.errors import Code, ErrorCollector
 from ticketry.domain.tickets.commands import TicketData
 from ticketry.domain.tickets.records import Projection, TicketRecord
 
@@ -85,7 +84,7 @@ def _choice(errors: ErrorCollector, field: str, value: str, choices: tuple[str, 
 
 def _ref(errors: ErrorCollector, field: str, value: int | None) -> None:
     if value is not None and not 0 < value <= MAX_ID:
-        errors.add(field, missing_ref_message(value))
+        errors.add(field, Code.INVALID_REF, value=value)
 
 
 async def ticket_data(

@@ -16,8 +16,8 @@ from ticketry.api.nextcommerce.state import runtime_settings
 from ticketry.domain.accounts.models import User
 from ticketry.domain.conversations.contacts import contact_get_or_create
 from ticketry.domain.conversations.services import message_create
-from ticketry.domain.errors import ErrorCollector, ValidationFailed
-from ticketry.domain.refs import missing_ref_message, ref_get
+from ticketry.domain.errors import Code, ErrorCollector, ValidationFailed
+from ticketry.domain.refs import ref_get
 from ticketry.domain.tickets import queries, services
 from ticketry.domain.tickets.commands import TicketData
 from ticketry.domain.validation import is_email
@@ -144,14 +144,14 @@ async def _comment(
         if 0 < ref <= MAX_ID:
             author = await ref_get(db, User, account_id=caller.account.id, ref=ref)
         if author is None:
-            errors.add("author", missing_ref_message(ref))
+            errors.add("author", Code.INVALID_REF, value=ref)
     from_email = comment.from_email if comment.from_email is not UNSET else None
     if from_email and (len(from_email) > 254 or not is_email(from_email)):
         errors.add("from_email", "Enter a valid email address.")
     file_ids = comment.attachments if comment.attachments is not UNSET else []
     for file_id in file_ids:
         if not 0 < file_id <= MAX_ID:
-            errors.add("attachments", missing_ref_message(file_id))
+            errors.add("attachments", Code.INVALID_REF, value=file_id)
     if errors:
         raise ValidationFailed({nest: errors.errors} if nest else errors.errors)
     if author is None and not from_email and comment.author is UNSET:

@@ -11,8 +11,11 @@ from litestar.exceptions import HTTPException
 from ticketry.api.paymenter.auth import MissingBearer
 from ticketry.api.paymenter.query import QueryNotAllowed
 from ticketry.domain.errors import (
+    Code,
     Conflict,
     DomainError,
+    FieldError,
+    FieldErrors,
     Forbidden,
     NotFound,
     StorageUnavailable,
@@ -29,6 +32,71 @@ def _message(status: int, message: str, headers: dict[str, str] | None = None) -
     return Response({"message": message}, status_code=status, headers=headers)
 
 
+# The domain's field names as this face's requests name them.
+WIRE_NAMES = {
+    "requester": "user_id",
+    "assignee": "assigned_to",
+    "ticket": "ticket_id",
+    "body": "message",
+}
+# Laravel lists failures in the order of the FormRequest's rules.
+RULE_ORDER = ("subject", "message", "user_id", "ticket_id", "department", "priority", "status")
+
+# Laravel's validation sentences for the domain's codes (``:attribute`` is ``{label}``).
+_WORDING: dict[Code, str] = {
+    Code.REQUIRED: "The {label} field is required.",
+    Code.NULL: "The {label} field is required.",
+    Code.BLANK: "The {label} field is required.",
+    Code.EMPTY_LIST: "The {label} field is required.",
+    Code.NOT_A_STRING: "The {label} field must be a string.",
+    Code.TOO_LONG: "The {label} field must not be greater than {max} characters.",
+    Code.NUL_CHARACTER: "The {label} field must not contain null characters.",
+    Code.INVALID_CHOICE: "The selected {label} is invalid.",
+    Code.NOT_ALLOWED: "The selected {label} is invalid.",
+    Code.INVALID_REF: "The selected {label} is invalid.",
+    Code.INVALID_EMAIL: "The {label} field must be a valid email address.",
+    Code.INVALID_CURRENCY: "The selected {label} is invalid.",
+    Code.INVALID_COUNTRY: "The selected {label} is invalid.",
+    Code.INVALID_LANGUAGE: "The selected {label} is invalid.",
+    Code.DATETIME_OUT_OF_RANGE: "The {label} field must be a valid date.",
+    Code.OUT_OF_RANGE: "The {label} field must be between {min} and {max}.",
+    Code.INVALID_NUMBER: "The {label} field must be a number.",
+    Code.MAX_DIGITS: "The {label} field must not have more than {max} digits.",
+    Code.MAX_DECIMAL_PLACES: "The {label} field must have at most {max} decimal places.",
+    Code.TOO_MANY: "The {label} field must not have more than {max} items.",
+    Code.UNIQUE: "The {label} has already been taken.",
+    Code.IMMUTABLE: "The {label} field is prohibited.",
+}
+
+
+def laravel_message(name: str, error: FieldError | str) -> str:
+    if not isinstance(error, FieldError):
+        return str(error)
+    label = name.replace("_", " ")
+    return _WORDING[error.code].format(label=label, **error.params)
+
+
+def laravel_errors(errors: FieldErrors, prefix: str = "") -> dict[str, list[str]]:
+    """``{"field": ["sentence"]}`` with nested fields dotted (``customer.email``), as
+    Laravel names them, in the order of the face's rules."""
+    out: dict[str, list[str]] = {}
+    for key, value in errors.items():
+        name = f"{prefix}{WIRE_NAMES.get(key, key)}"
+        if isinstance(value, dict):
+            for sub, messages in laravel_errors(value, f"{name}.").items():
+                out.setdefault(sub, []).extend(messages)
+        elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    for sub, messages in laravel_errors(item, f"{name}.{index}.").items():
+                        out.setdefault(sub, []).extend(messages)
+        else:
+            items = value if isinstance(value, list) else [value]
+            out.setdefault(name, []).extend(laravel_message(name, e) for e in items)
+    rank = {name: i for i, name in enumerate(RULE_ORDER)}
+    return dict(sorted(out.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+
+
 def validation_summary(errors: dict[str, list[str]]) -> str:
     """``The subject field is required. (and 1 more error)``."""
     messages = [m for field_messages in errors.values() for m in field_messages]
@@ -42,10 +110,7 @@ def validation_summary(errors: dict[str, list[str]]) -> str:
 
 def domain_error(_: Request, exc: Exception) -> Response:
     if isinstance(exc, ValidationFailed):
-        errors = {
-            k: [str(m) for m in v] if isinstance(v, list) else [str(v)]
-            for k, v in exc.errors.items()
-        }
+        errors = laravel_errors(exc.errors)
         return Response({"message": validation_summary(errors), "errors": errors}, status_code=422)
     if isinstance(exc, MissingBearer):
         return Response({"error": exc.message}, status_code=401)

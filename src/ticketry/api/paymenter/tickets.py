@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, delete, get, patch, post, put
+from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.paymenter import mapping
@@ -27,7 +28,11 @@ from ticketry.api.paymenter.query import (
     parse_page,
     parse_sort,
 )
-from ticketry.api.paymenter.validation import check_ticket, departments_of
+from ticketry.api.paymenter.validation import (
+    check_assignee,
+    check_ticket,
+    raise_with_domain_problems,
+)
 from ticketry.domain.conversations.people import people_by_ids
 from ticketry.domain.conversations.queries import messages_of_tickets
 from ticketry.domain.tickets import services
@@ -148,24 +153,17 @@ async def tickets_store(
     """Answers 201. ``status`` defaults to open, ``priority`` to medium; ``assigned_to``
     (a staff user's id) is honoured."""
     api_key.require("admin.tickets.create")
-    valid = await check_ticket(
-        db,
-        account_id=api_key.account.id,
-        departments=departments_of(api_key.account.settings),
-        data=await read_request_input(request),
-        creating=True,
-    )
+    account_id = api_key.account.id
+    rules = check_ticket(await read_request_input(request), creating=True)
+    await check_assignee(rules, db, account_id)
+    valid = rules.valid
     data = TicketData(
-        subject=valid["subject"],
-        requester=valid["user_id"]["id"],
-        status=mapping.status_for_create(valid["status"]),
-        priority=valid["priority"],
+        status=mapping.status_for_create(valid["status"]) if "status" in valid else UNSET,
+        priority=valid.get("priority", UNSET),
         channel="api",
     )
-    if "department" in valid:
-        data.department = valid["department"]
-    if valid.get("assigned_to") is not None:
-        data.assignee = valid["assigned_to"]["user_id"]
+    _common_fields(data, valid)
+    await raise_with_domain_problems(db, rules, account_id=account_id, data=data)
     ticket = await services.ticket_create(db, account=api_key.account, actor=None, data=data)
     row = await ticket_record(db, api_key.account.id, ticket.id)
     assert row is not None
@@ -187,25 +185,30 @@ async def tickets_show(
     return single_document(resource, included)
 
 
+def _common_fields(data: TicketData, valid: dict[str, Any]) -> None:
+    """The valid fields a create and an update set alike."""
+    if "subject" in valid:
+        data.subject = valid["subject"]
+    if "user_id" in valid:
+        data.requester = valid["user_id"]
+    if "department" in valid:
+        data.department = valid["department"]
+    if "assigned_to" in valid:
+        person = valid["assigned_to"]
+        data.assignee = person["user_id"] if person is not None else None
+
+
 async def _update(
     request: Request, db: AsyncSession, api_key: ApiKeyPrincipal, raw_id: str
 ) -> Response[bytes]:
     api_key.require("admin.tickets.update")
     row = await _ticket_row(db, api_key, raw_id)
-    valid = await check_ticket(
-        db,
-        account_id=api_key.account.id,
-        departments=departments_of(api_key.account.settings),
-        data=await read_request_input(request),
-        creating=False,
-    )
+    account_id = api_key.account.id
+    rules = check_ticket(await read_request_input(request), creating=False)
+    await check_assignee(rules, db, account_id)
+    valid = rules.valid
     data = TicketData()
-    if "subject" in valid:
-        data.subject = valid["subject"]
-    if "user_id" in valid:
-        data.requester = valid["user_id"]["id"]
-    if "department" in valid:
-        data.department = valid["department"]
+    _common_fields(data, valid)
     if "status" in valid:
         status = mapping.status_for_update(valid["status"], row.status)
         if status is not None:
@@ -214,9 +217,7 @@ async def _update(
         priority = mapping.priority_for_update(valid["priority"], row.priority)
         if priority is not None:
             data.priority = priority
-    if "assigned_to" in valid:
-        person = valid["assigned_to"]
-        data.assignee = person["user_id"] if person is not None else None
+    await raise_with_domain_problems(db, rules, account_id=account_id, data=data)
     await services.ticket_update(db, account=api_key.account, actor=None, ref=row.id, data=data)
     updated = await ticket_record(db, api_key.account.id, row.id)
     assert updated is not None

@@ -1,4 +1,4 @@
-"""Paymenter's FormRequest rules with Laravel's messages, all failures reported at once.
+"""Paymenter's FormRequest rules, all failures reported at once (worded by ``errors``).
 
 As Laravel's middleware does, strings are trimmed and empty strings become null first.
 """
@@ -14,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.paymenter.mapping import PRIORITIES, STATUSES
 from ticketry.domain.conversations.people import person_get
-from ticketry.domain.errors import ValidationFailed
+from ticketry.domain.errors import Code, ErrorCollector
+from ticketry.domain.tickets.checks import ticket_data_check
+from ticketry.domain.tickets.commands import TicketData
 from ticketry.domain.tickets.queries import ticket_get_many
 from ticketry.domain.tickets.records import FLAT
 
-MAX_SUBJECT = 255
-MAX_MESSAGE = 5000
-DEFAULT_DEPARTMENTS = ["Support", "Sales"]
+MAX_MESSAGE = 5000  # Paymenter's own limit, below what the domain stores
 
 
 def read_input(body: bytes, content_type: str | None) -> dict[str, Any]:
@@ -57,37 +57,30 @@ def _as_id(value: Any) -> int | None:
 
 
 class Rules:
+    """The FormRequest rules that are this face's own (presence, type, its vocabulary);
+    failures are domain codes, worded by ``errors``."""
+
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
-        self.errors: dict[str, list[str]] = {}
+        self.errors = ErrorCollector()
         self.valid: dict[str, Any] = {}
-
-    @staticmethod
-    def _label(name: str) -> str:
-        return name.replace("_", " ")
-
-    def fail(self, name: str, message: str) -> None:
-        self.errors.setdefault(name, []).append(message)
 
     def present(self, name: str) -> bool:
         return name in self.data
 
     def required(self, name: str) -> bool:
         if self.data.get(name) is None:
-            self.fail(name, f"The {self._label(name)} field is required.")
+            self.errors.add(name, Code.REQUIRED)
             return False
         return True
 
     def string(self, name: str, max_length: int | None = None) -> bool:
         value = self.data[name]
         if not isinstance(value, str):
-            self.fail(name, f"The {self._label(name)} field must be a string.")
+            self.errors.add(name, Code.NOT_A_STRING)
             return False
         if max_length is not None and len(value) > max_length:
-            self.fail(
-                name,
-                f"The {self._label(name)} field must not be greater than {max_length} characters.",
-            )
+            self.errors.add(name, Code.TOO_LONG, max=max_length)
             return False
         self.valid[name] = value
         return True
@@ -97,14 +90,13 @@ class Rules:
         if isinstance(value, str) and value in choices:
             self.valid[name] = value
         else:
-            self.fail(name, f"The selected {self._label(name)} is invalid.")
+            self.invalid(name)
 
     def invalid(self, name: str) -> None:
-        self.fail(name, f"The selected {self._label(name)} is invalid.")
+        self.errors.add(name, Code.INVALID_CHOICE, value=self.data.get(name))
 
     def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationFailed(self.errors)
+        self.errors.raise_if_any()
 
 
 async def _person(
@@ -117,33 +109,32 @@ async def _person(
         else None
     )
     if person is None or (staff and person["user_id"] is None):
-        rules.invalid(name)
+        rules.errors.add(name, Code.INVALID_REF, value=rules.data[name])
         return None
     rules.valid[name] = person
     return person
 
 
-async def check_ticket(
-    db: AsyncSession,
-    *,
-    account_id: int,
-    departments: list[str],
-    data: dict[str, Any],
-    creating: bool,
-) -> dict[str, Any]:
-    """CreateTicketRequest (every field) or UpdateTicketRequest (fields present only).
+def check_ticket(data: dict[str, Any], *, creating: bool) -> Rules:
+    """CreateTicketRequest (every field) or UpdateTicketRequest (fields present only): the
+    rules of this face's own. Subject length, the requester's existence and the allowed
+    departments are the domain's rules, checked by the service (``ticket_command``).
 
-    Returns the valid values: ``user_id``/``assigned_to`` as person rows."""
+    The valid values: ``user_id`` an id, ``assigned_to`` (resolved later) the raw value."""
     rules = Rules(data)
     if (creating or rules.present("subject")) and rules.required("subject"):
-        rules.string("subject", MAX_SUBJECT)
+        rules.string("subject")
     if (creating or rules.present("user_id")) and rules.required("user_id"):
-        await _person(rules, db, account_id, "user_id")
+        user_id = _as_id(data["user_id"])
+        if user_id is None:
+            rules.errors.add("user_id", Code.INVALID_REF, value=data["user_id"])
+        else:
+            rules.valid["user_id"] = user_id
     if rules.present("department"):
         if data["department"] is None:
             rules.valid["department"] = None
-        elif rules.string("department"):
-            rules.one_of("department", departments)
+        else:
+            rules.string("department")
     for name, choices, default in (
         ("priority", PRIORITIES, "medium"),
         ("status", STATUSES, "open"),
@@ -152,13 +143,26 @@ async def check_ticket(
             rules.valid[name] = default
         elif rules.present(name) and rules.required(name):
             rules.one_of(name, choices)
+    return rules
+
+
+async def check_assignee(rules: Rules, db: AsyncSession, account_id: int) -> None:
+    """``assigned_to``: a staff person of the account (or null), as a person row."""
     if rules.present("assigned_to"):
-        if data["assigned_to"] is None:
+        if rules.data["assigned_to"] is None:
             rules.valid["assigned_to"] = None
         else:
             await _person(rules, db, account_id, "assigned_to", staff=True)
-    rules.raise_if_any()
-    return rules.valid
+
+
+async def raise_with_domain_problems(
+    db: AsyncSession, rules: Rules, *, account_id: int, data: TicketData
+) -> None:
+    """When this face's rules failed, the domain's problems with the rest of the command
+    join them in the one 422, as Laravel reports every failing rule at once."""
+    if rules.errors:
+        await ticket_data_check(db, account_id, data, rules.errors)
+        rules.raise_if_any()
 
 
 async def check_message(
@@ -180,17 +184,8 @@ async def check_message(
             else None
         )
         if ticket is None:
-            rules.invalid("ticket_id")
+            rules.errors.add("ticket_id", Code.INVALID_REF, value=data["ticket_id"])
         else:
             rules.valid["ticket_id"] = ticket
     rules.raise_if_any()
     return rules.valid
-
-
-def departments_of(settings: dict[str, Any] | None) -> list[str]:
-    configured = (settings or {}).get("ticket_departments")
-    if isinstance(configured, str):
-        configured = [d.strip() for d in configured.split(",") if d.strip()]
-    if isinstance(configured, list) and configured:
-        return [str(d) for d in configured]
-    return list(DEFAULT_DEPARTMENTS)

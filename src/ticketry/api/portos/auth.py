@@ -16,7 +16,7 @@ from ticketry.domain.accounts.sessions import (
     session_refresh,
     session_sign_in,
 )
-from ticketry.domain.errors import ErrorCollector, Unauthenticated
+from ticketry.domain.errors import Code, ErrorCollector, Unauthenticated
 from ticketry.domain.tickets.pos import POS_RIGHTS
 
 
@@ -45,7 +45,7 @@ def _text(fields: dict[str, Any], name: str, errors: ErrorCollector, required: b
     value = fields.get(name.lower())
     if value is None or value == "":
         if required:
-            errors.add(name, "This field is required.")
+            errors.add(name, Code.REQUIRED)
         return ""
     if not isinstance(value, str) or len(value) > 1024:
         errors.add(name, "Must be text of at most 1024 characters.")

@@ -12,8 +12,10 @@ from litestar.exceptions import HTTPException
 
 from ticketry.api.common.decoding import MalformedBody, UnsupportedMediaType
 from ticketry.domain.errors import (
+    Code,
     Conflict,
     DomainError,
+    FieldError,
     Forbidden,
     NotFound,
     StorageUnavailable,
@@ -62,6 +64,52 @@ _TITLES = {
 }
 
 
+# PORTOS's sentences for the domain's error codes.
+_WORDING: dict[Code, str] = {
+    Code.REQUIRED: "This field is required.",
+    Code.NULL: "This field may not be null.",
+    Code.BLANK: "This field may not be blank.",
+    Code.TOO_LONG: "Ensure this field has no more than {max} characters.",
+    Code.NUL_CHARACTER: "Null characters are not allowed.",
+    Code.INVALID_CHOICE: '"{value}" is not a valid choice.',
+    Code.NOT_ALLOWED: '"{value}" is not a valid choice.',
+    Code.INVALID_REF: 'Invalid pk "{value}" - object does not exist.',
+    Code.INVALID_EMAIL: "Enter a valid email address.",
+    Code.INVALID_CURRENCY: '"{value}" is not a valid ISO 4217 currency code.',
+    Code.INVALID_COUNTRY: '"{value}" is not a valid ISO 3166-1 alpha-2 country code.',
+    Code.INVALID_LANGUAGE: '"{value}" is not a valid ISO 639-1 language code.',
+    Code.DATETIME_OUT_OF_RANGE: "Datetime value out of range.",
+    Code.OUT_OF_RANGE: "Must be between {min} and {max}.",
+    Code.INVALID_NUMBER: "A valid number is required.",
+    Code.MAX_DIGITS: "Ensure that there are no more than {max} digits in total.",
+    Code.MAX_DECIMAL_PLACES: "Ensure that there are no more than {max} decimal places.",
+    Code.TOO_MANY: "Ensure this field has no more than {max} elements.",
+    Code.EMPTY_LIST: "This list may not be empty.",
+    Code.NOT_A_STRING: "Not a valid string.",
+    Code.UNIQUE: "A {entity} with this {field} already exists.",
+    Code.IMMUTABLE: "This field cannot be changed.",
+}
+# The validation ``code`` of each domain code (CODE_INVALID for the rest).
+_CODES = {Code.REQUIRED: CODE_REQUIRED, Code.UNIQUE: CODE_UNIQUE}
+
+
+def _validation_error(member: str, error: FieldError | str) -> dict[str, Any]:
+    if isinstance(error, FieldError):
+        params = {"entity": "value", "field": member.rsplit(".", 1)[-1], **error.params}
+        text = _WORDING[error.code]
+        if error.code is Code.OUT_OF_RANGE and params.get("exclusive"):
+            text = "Must be greater than {min} and below {max}."
+        message = text.format(**params)
+        if "part" in params:
+            message = f"{params['part']}: {message}"
+        return {"memberName": member, "message": message, "code": _CODES.get(error.code, 0)}
+    # A message this face worded itself.
+    code = CODE_REQUIRED if "required" in error.lower() else CODE_INVALID
+    if "already exists" in error:
+        code = CODE_UNIQUE
+    return {"memberName": member, "message": error, "code": code}
+
+
 def camel(name: str) -> str:
     if "_" not in name.strip("_"):
         return name
@@ -101,10 +149,7 @@ def flatten(errors: Any, prefix: str = "") -> list[dict[str, Any]]:
             if isinstance(message, dict):
                 out.extend(flatten(message, prefix))
                 continue
-            code = CODE_REQUIRED if "required" in str(message).lower() else CODE_INVALID
-            if "already exists" in str(message):
-                code = CODE_UNIQUE
-            out.append({"memberName": prefix, "message": str(message), "code": code})
+            out.append(_validation_error(prefix, message))
         return out
     for key, value in errors.items():
         if key.isdigit():

@@ -26,6 +26,7 @@ from ticketry.api.retino.deps import (
     parse_datetime_param,
     raise_param_errors,
 )
+from ticketry.api.retino.errors import retino_errors
 from ticketry.domain.accounts.rights import ORDERS_EDIT, ORDERS_VIEW
 from ticketry.domain.errors import ValidationFailed
 from ticketry.domain.orders import queries, services, upsert
@@ -324,7 +325,8 @@ async def orders_bulk(request: Request, db: AsyncSession, principal: Principal) 
         for index, errs in failed.items()
     }
     for (index, _), r in zip(decoded, written, strict=True):
-        results[index] = o.BulkResultOut(index=index, status=r.status, id=r.id, errors=r.errors)
+        errors = retino_errors(r.errors) if r.errors else r.errors
+        results[index] = o.BulkResultOut(index=index, status=r.status, id=r.id, errors=errors)
     ordered = [results[i] for i in range(count)]
     counts = {k: sum(1 for r in ordered if r.status == k) for k in ("created", "updated")}
     return o.BulkOut(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
 from litestar import Request, get, patch, post, put
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.common.auth import Principal
+from ticketry.api.common.decoding import decode_struct, parse_json
 from ticketry.api.retino import schemas as s
 from ticketry.api.retino.deps import (
     page_request,
@@ -17,12 +19,34 @@ from ticketry.api.retino.deps import (
     raise_param_errors,
     read_body,
 )
-from ticketry.api.retino.serializers import ticket_data, ticket_out
+from ticketry.api.retino.serializers import rename_fields, ticket_data, ticket_out
 from ticketry.domain.accounts.rights import TICKETS_EDIT, TICKETS_VIEW
-from ticketry.domain.errors import ValidationFailed
+from ticketry.domain.errors import ErrorCollector, ValidationFailed
 from ticketry.domain.pagination import Page
 from ticketry.domain.tickets import queries, services
+from ticketry.domain.tickets.checks import ticket_data_check
 from ticketry.domain.tickets.queries import TicketFilter, TicketRecord
+
+
+async def _add_domain_problems(
+    db: AsyncSession, account_id: int, raw: Any, exc: ValidationFailed
+) -> None:
+    """A body that does not decode (a field missing, of the wrong type) is still checked by
+    the domain in its other fields, so the one 400 names every bad field at once."""
+    if not isinstance(raw, dict) or "non_field_errors" in exc.errors:
+        return
+    rest = {k: v for k, v in raw.items() if k not in exc.errors and k in _PATCH_FIELDS}
+    try:
+        partial = msgspec.convert(rest, s.TicketPatch)
+    except msgspec.ValidationError:
+        return
+    problems = ErrorCollector()
+    await ticket_data_check(db, account_id, ticket_data(partial), problems)
+    for field, errors in rename_fields(problems.errors).items():
+        exc.errors.setdefault(field, errors)
+
+
+_PATCH_FIELDS = frozenset(f.encode_name for f in msgspec.structs.fields(s.TicketPatch))
 
 
 def _paginated(page: Page[TicketRecord]) -> s.Paginated[s.TicketOut]:
@@ -97,7 +121,12 @@ async def tickets_search(
 @post("/tickets", operation_id="tickets_create", summary="Create a ticket", status_code=201)
 async def tickets_create(request: Request, db: AsyncSession, principal: Principal) -> s.TicketOut:
     principal.require(TICKETS_EDIT)
-    body = await read_body(request, s.TicketCreate)
+    raw = parse_json(await request.body(), request.headers.get("content-type"))
+    try:
+        body = decode_struct(raw, s.TicketCreate)
+    except ValidationFailed as exc:
+        await _add_domain_problems(db, principal.account.id, raw, exc)
+        raise
     data = ticket_data(body)
     data.channel = "api"
     ticket = await services.ticket_create(

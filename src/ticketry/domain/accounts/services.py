@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ticketry.domain.accounts.models import Account, ApiToken, User
 from ticketry.domain.accounts.rights import ROLES
 from ticketry.domain.catalog.defaults import catalog_install_defaults
-from ticketry.domain.errors import NotFound, ValidationFailed
+from ticketry.domain.errors import Code, NotFound, ValidationFailed
 from ticketry.domain.types import utcnow
 from ticketry.domain.validation import is_email
 
@@ -54,9 +54,11 @@ async def user_get_or_create(
 ) -> tuple[User, bool]:
     email = email.strip().lower()
     if not is_email(email):
-        raise ValidationFailed.single("email", "Enter a valid email address.")
+        raise ValidationFailed.single("email", Code.INVALID_EMAIL)
     if role not in ROLES:
-        raise ValidationFailed.single("role", f"Choose one of: {', '.join(ROLES)}.")
+        raise ValidationFailed.single(
+            "role", Code.INVALID_CHOICE, value=role, choices=", ".join(ROLES)
+        )
     user = await session.scalar(
         select(User).where(User.account_id == account.id, User.email == email)
     )

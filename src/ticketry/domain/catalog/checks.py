@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.domain.errors import ErrorCollector, ValidationFailed
+from ticketry.domain.errors import Code, ErrorCollector, ValidationFailed
 from ticketry.domain.tickets.models import Ticket
 from ticketry.domain.validation import check_language
 
@@ -39,15 +39,16 @@ def names_check(errors: ErrorCollector, field: str, value: Mapping[str, str]) ->
         probe = ErrorCollector()
         check_language(probe, field, code)
         if probe:
-            for message in probe.errors[field]:
-                errors.add(field, message)
+            errors.add(field, Code.INVALID_LANGUAGE, value=code)
             continue
         if not isinstance(text, str):
-            errors.add(field, f"{code}: Expected a string.")
+            errors.add(field, Code.NOT_A_STRING, part=code)
             continue
         text = text.strip()
-        if len(text) > NAME_MAX:
-            errors.add(field, f"{code}: Ensure this field has no more than {NAME_MAX} characters.")
+        if "\x00" in text:
+            errors.add(field, Code.NUL_CHARACTER, part=code)
+        elif len(text) > NAME_MAX:
+            errors.add(field, Code.TOO_LONG, max=NAME_MAX, part=code)
         elif text:
             clean[code] = text
     if not clean and field not in errors.errors:
@@ -57,12 +58,12 @@ def names_check(errors: ErrorCollector, field: str, value: Mapping[str, str]) ->
 
 def choice_check(errors: ErrorCollector, field: str, value: str, choices: Sequence[str]) -> None:
     if value not in choices:
-        errors.add(field, f'"{value}" is not a valid choice.')
+        errors.add(field, Code.INVALID_CHOICE, value=value)
 
 
 def position_check(errors: ErrorCollector, value: int | None) -> None:
     if value is not None and not 0 <= value <= POSITION_MAX:
-        errors.add("position", f"Ensure this value is between 0 and {POSITION_MAX}.")
+        errors.add("position", Code.OUT_OF_RANGE, min=0, max=POSITION_MAX)
 
 
 async def position_after_last(session: AsyncSession, model: Any, *where: Any) -> int:

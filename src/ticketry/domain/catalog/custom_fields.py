@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.catalog.models import CustomField
-from ticketry.domain.errors import FieldErrors
+from ticketry.domain.errors import Code, FieldError, FieldErrors
 
 _CZECH_ACCOUNT = re.compile(r"^(\d{1,6}-)?\d{2,10}/\d{4}$")
 _IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$")
@@ -32,10 +32,14 @@ def _option_ids(field: CustomField) -> set[str]:
     return {str(opt.get("id")) for opt in field.options or []}
 
 
-def check_value(field: CustomField, value: Any) -> str | None:
+def check_value(field: CustomField, value: Any) -> FieldError | str | None:
     """Why ``value`` does not fit ``field``, or None when it does. None clears a value."""
     if value is None:
         return None
+    if isinstance(value, str) and "\x00" in value:
+        return FieldError(Code.NUL_CHARACTER)
+    if isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value):
+        return FieldError(Code.NUL_CHARACTER)
     kind = field.type
     if kind in {"TEXT", "MULTILINE_TEXT", "URL", "BANK_ACCOUNT", "CZECH_BANK_ACCOUNT", "IBAN"}:
         if not isinstance(value, str):
@@ -55,12 +59,12 @@ def check_value(field: CustomField, value: Any) -> str | None:
         return None
     if kind == "NUMBER":
         if isinstance(value, bool):
-            return "A valid number is required."
+            return FieldError(Code.INVALID_NUMBER)
         try:
             number = Decimal(str(value))
         except InvalidOperation:
-            return "A valid number is required."
-        return None if number.is_finite() else "A valid number is required."
+            return FieldError(Code.INVALID_NUMBER)
+        return None if number.is_finite() else FieldError(Code.INVALID_NUMBER)
     if kind == "DATE":
         if not isinstance(value, str):
             return "Date has wrong format. Use YYYY-MM-DD."
@@ -73,13 +77,13 @@ def check_value(field: CustomField, value: Any) -> str | None:
         return None if isinstance(value, bool) else "Must be a valid boolean."
     if kind == "SINGLE_SELECT":
         if not isinstance(value, str) or value not in _option_ids(field):
-            return f'"{value}" is not a valid choice.'
+            return FieldError(Code.INVALID_CHOICE, {"value": value})
         return None
     if kind == "MULTI_SELECT":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return "Expected a list of option ids."
         bad = [v for v in value if v not in _option_ids(field)]
-        return f'"{bad[0]}" is not a valid choice.' if bad else None
+        return FieldError(Code.INVALID_CHOICE, {"value": bad[0]}) if bad else None
     if kind == "FILE":
         return None if isinstance(value, str) else "Expected a file id."
     return "This field cannot be set."

@@ -25,7 +25,7 @@ from ticketry.domain.catalog.checks import (
     position_check,
 )
 from ticketry.domain.catalog.models import CUSTOM_FIELD_TYPES, CustomField
-from ticketry.domain.errors import ErrorCollector
+from ticketry.domain.errors import Code, ErrorCollector, FieldError
 from ticketry.domain.refs import Ref, ref_get_or_404
 from ticketry.domain.tickets.models import Ticket, TicketItem
 from ticketry.domain.upsert import dialect_name
@@ -65,8 +65,14 @@ def _options(
     for number, option in enumerate(options, start=1):
         problems = ErrorCollector()
         label = names_check(problems, "label", option.label)
-        for message in problems.errors.get("label", []):
-            errors.add("options", f"Option {number}: {message}")
+        for problem in problems.errors.get("label", []):
+            part = f"Option {number}"
+            if isinstance(problem, FieldError):
+                if "part" in problem.params:
+                    part = f"{part}: {problem.params['part']}"
+                errors.add("options", problem.code, **{**problem.params, "part": part})
+            else:
+                errors.add("options", f"{part}: {problem}")
         option_id = (option.id or "").strip() or str(uuid.uuid4())
         if len(option_id) > OPTION_ID_MAX:
             errors.add("options", f"Option {number}: the id is too long.")
@@ -100,9 +106,9 @@ async def _key_check(
 ) -> None:
     """A ticket field's key: a slug, unique among the account's ticket fields."""
     if not key:
-        errors.add("key", "This field may not be blank.")
+        errors.add("key", Code.BLANK)
     elif len(key) > KEY_MAX:
-        errors.add("key", f"Ensure this field has no more than {KEY_MAX} characters.")
+        errors.add("key", Code.TOO_LONG, max=KEY_MAX)
     elif not _KEY.match(key):
         errors.add("key", "Use lower-case letters, digits and underscores, starting with a letter.")
     elif target in FIELD_TARGETS:

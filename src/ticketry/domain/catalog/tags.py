@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.catalog.checks import constraint_as_field_error, names_check
 from ticketry.domain.catalog.models import Tag
-from ticketry.domain.errors import ErrorCollector, ValidationFailed
+from ticketry.domain.errors import Code, ErrorCollector, FieldError, ValidationFailed
 from ticketry.domain.refs import Ref, ref_get_or_404
 from ticketry.domain.tickets.models import ticket_tags
 from ticketry.domain.upsert import insert_for
@@ -21,12 +21,14 @@ MAX_LABEL = 100
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-def _label_problem(label: str) -> str | None:
+def _label_problem(label: str) -> FieldError | None:
     """What is wrong with a (trimmed) label, or None."""
     if not label:
-        return "This field may not be blank."
+        return FieldError(Code.BLANK)
+    if "\x00" in label:
+        return FieldError(Code.NUL_CHARACTER)
     if len(label) > MAX_LABEL:
-        return f"Ensure this field has no more than {MAX_LABEL} characters."
+        return FieldError(Code.TOO_LONG, {"max": MAX_LABEL})
     return None
 
 
@@ -40,7 +42,7 @@ async def tag_ids_for_labels(
         text = (label or "").strip()
         problem = _label_problem(text)
         if problem:
-            raise ValidationFailed.single(field, problem)
+            raise ValidationFailed({field: [problem]})
         if text not in clean:
             clean.append(text)
     if not clean:
@@ -74,7 +76,7 @@ async def _tag_values(
     label = label.strip()
     problem = _label_problem(label)
     if problem:
-        errors.add("label", problem)
+        errors.add("label", problem.code, **problem.params)
     elif await _label_taken(session, account_id, label, but=tag_id):
         errors.add("label", _label_message(label))
     for field, colour in zip(("fgcolor", "bgcolor"), colours, strict=True):

@@ -7,14 +7,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.conversations.models import Message, message_attachments
-from ticketry.domain.errors import ValidationFailed
+from ticketry.domain.errors import Code, ErrorCollector, ValidationFailed
 from ticketry.domain.events.services import event_record
 from ticketry.domain.files.models import StoredFile
 from ticketry.domain.refs import Ref, ref_get
 from ticketry.domain.tickets.models import HistoryItem, Ticket
 from ticketry.domain.types import utcnow
+from ticketry.domain.validation import check_text, is_email
 
 MAX_MESSAGE_CHARS = 65_000
+
+
+def _body_check(errors: ErrorCollector, field: str, text: str) -> None:
+    if not text or not text.strip():
+        errors.add(field, Code.BLANK)
+    else:
+        check_text(errors, field, text, limit=MAX_MESSAGE_CHARS)
 
 
 async def _attachments_check(
@@ -22,7 +30,7 @@ async def _attachments_check(
     *,
     account_id: int,
     file_ids: list[int] | None,
-    errors: dict[str, list[str]],
+    errors: ErrorCollector,
 ) -> list[int]:
     """The account's files among ``file_ids`` (deduplicated, in order); an unknown id is an
     ``attachments`` error."""
@@ -37,7 +45,7 @@ async def _attachments_check(
     )
     missing = [f for f in file_ids if f not in found]
     if missing:
-        errors["attachments"] = [f'Invalid pk "{missing[0]}" - object does not exist.']
+        errors.add("attachments", Code.INVALID_REF, value=missing[0])
     return [f for f in dict.fromkeys(file_ids) if f in found]
 
 
@@ -64,19 +72,16 @@ async def internal_note_create(
     """An agents-only message in the ticket's conversation, also kept in its history.
 
     ``file_ids``: the account's stored files to attach, as for ``message_create``."""
-    errors: dict[str, list[str]] = {}
+    errors = ErrorCollector()
     ticket = await ref_get(session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True)
     if ticket is None:
-        errors["ticket"] = [f'Invalid pk "{ticket_ref}" - object does not exist.']
-    if not text or not text.strip():
-        errors["text"] = ["This field may not be blank."]
-    elif len(text) > MAX_MESSAGE_CHARS:
-        errors["text"] = [f"Ensure this field has no more than {MAX_MESSAGE_CHARS} characters."]
+        errors.add("ticket", Code.INVALID_REF, value=ticket_ref)
+    _body_check(errors, "text", text)
     files = await _attachments_check(
         session, account_id=account.id, file_ids=file_ids, errors=errors
     )
     if errors or ticket is None:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors.errors)
     message = Message(
         account_id=account.id,
         ticket_id=ticket.id,
@@ -133,24 +138,19 @@ async def message_create(
     """
     from ticketry.domain.tickets.services import ticket_set_status
 
-    errors: dict[str, list[str]] = {}
+    errors = ErrorCollector()
     ticket = await ref_get(session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True)
     if ticket is None:
-        errors["ticket"] = [f'Invalid pk "{ticket_ref}" - object does not exist.']
-    if not body or not body.strip():
-        errors["body"] = ["This field may not be blank."]
-    elif len(body) > MAX_MESSAGE_CHARS:
-        errors["body"] = [f"Ensure this field has no more than {MAX_MESSAGE_CHARS} characters."]
+        errors.add("ticket", Code.INVALID_REF, value=ticket_ref)
+    _body_check(errors, "body", body)
     if from_email:
-        from ticketry.domain.validation import is_email
-
-        if len(from_email) > 254 or not is_email(from_email):
-            errors["from_email"] = ["Enter a valid email address."]
+        if "\x00" in from_email or len(from_email) > 254 or not is_email(from_email):
+            errors.add("from_email", Code.INVALID_EMAIL)
     files = await _attachments_check(
         session, account_id=account.id, file_ids=file_ids, errors=errors
     )
     if errors or ticket is None:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors.errors)
     message = Message(
         account_id=account.id,
         ticket_id=ticket.id,

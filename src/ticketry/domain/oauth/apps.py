@@ -11,11 +11,12 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
-from ticketry.domain.errors import ErrorCollector
+from ticketry.domain.errors import Code, ErrorCollector
 from ticketry.domain.oauth.models import OAuthApp, OAuthToken
 from ticketry.domain.oauth.services import SCOPES, secret_hash
 from ticketry.domain.refs import Ref, ref_get_or_404
 from ticketry.domain.types import utcnow
+from ticketry.domain.validation import check_text
 
 MAX_NAME = 200
 MAX_REDIRECT_URIS = 10
@@ -46,9 +47,9 @@ def _check(
 ) -> None:
     if name is not None:
         if not name.strip():
-            errors.add("name", "This field may not be blank.")
-        elif len(name.strip()) > MAX_NAME:
-            errors.add("name", f"Ensure this field has no more than {MAX_NAME} characters.")
+            errors.add("name", Code.BLANK)
+        else:
+            check_text(errors, "name", name.strip(), limit=MAX_NAME)
     if scopes is not None:
         bad = [s for s in scopes if s not in SCOPES]
         if bad:

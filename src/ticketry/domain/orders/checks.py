@@ -7,9 +7,16 @@ from typing import Any
 
 from msgspec import UNSET
 
-from ticketry.domain.errors import ErrorCollector, FieldErrors
+from ticketry.domain.errors import Code, ErrorCollector, FieldErrors
 from ticketry.domain.orders.commands import OrderData, OrderItemData
-from ticketry.domain.orders.models import ORDER_ITEM_TYPES, PAYMENT_STATUSES, PROCESSING_STATUSES
+from ticketry.domain.orders.models import (
+    ORDER_ITEM_TYPES,
+    PAYMENT_STATUSES,
+    PROCESSING_STATUSES,
+    Order,
+    OrderItem,
+    Store,
+)
 from ticketry.domain.tickets.commands import PriceData
 from ticketry.domain.validation import (
     check_country,
@@ -17,8 +24,8 @@ from ticketry.domain.validation import (
     check_datetime,
     check_email,
     check_language,
-    check_max_length,
     check_price,
+    check_text,
 )
 
 # "Payment failed" is written PAYMENT_FAILED or FAILED by clients; PAYMENT_FAILED is stored.
@@ -42,6 +49,14 @@ ADDRESS_FIELDS = (
     "email",
 )
 _TEXT_LIMITS = {"email": 254, "postal_code": 32, "country": 2, "phone": 40}
+# An item's text fields and their columns' limits.
+_ITEM_TEXT_LIMITS = tuple(
+    (field, getattr(OrderItem, field).type.length) for field in ("name", "code", "ean", "variant")
+)
+
+
+def _text_ok(value: str | None, limit: int) -> bool:
+    return value is None or (len(value) <= limit and "\x00" not in value)
 
 
 def status_kind(value: str) -> tuple[str, str] | None:
@@ -62,11 +77,11 @@ def check_decimal(errors: ErrorCollector, field: str, value: Decimal | None) -> 
     if value is None:
         return
     if not value.is_finite():
-        errors.add(field, "A valid number is required.")
+        errors.add(field, Code.INVALID_NUMBER)
     elif abs(value) >= _LIMIT:
-        errors.add(field, "Ensure that there are no more than 18 digits in total.")
+        errors.add(field, Code.MAX_DIGITS, max=18)
     elif value != value.quantize(_PLACES):  # exact: |value| < 10**14 leaves room for 4 places
-        errors.add(field, "Ensure that there are no more than 4 decimal places.")
+        errors.add(field, Code.MAX_DECIMAL_PLACES, max=4)
 
 
 def _value(price: PriceData, part: str) -> Decimal | None:
@@ -130,9 +145,10 @@ def _check_mapping(
         if key not in allowed or text is None:
             continue
         if not isinstance(text, str):
-            sub.add(key, "Not a valid string.")
+            sub.add(key, Code.NOT_A_STRING)
             continue
-        check_max_length(sub, key, text, _TEXT_LIMITS.get(key, 255))
+        if not check_text(sub, key, text, limit=_TEXT_LIMITS.get(key, 255)):
+            continue
         if key == "email":
             check_email(sub, key, text)
         if key == "country" and text:
@@ -143,10 +159,7 @@ def _check_mapping(
 def _item_ok(item: OrderItemData) -> bool:
     """``check_item`` finds nothing (see ``_decimal_ok``)."""
     return (
-        len(item.name) <= 255
-        and (item.code is None or len(item.code) <= 100)
-        and (item.ean is None or len(item.ean) <= 64)
-        and (item.variant is None or len(item.variant) <= 200)
+        all(_text_ok(getattr(item, field), limit) for field, limit in _ITEM_TEXT_LIMITS)
         and _decimal_ok(item.amount)
         and (item.item_type is None or item.item_type in ORDER_ITEM_TYPES)
         and _price_ok(item.total_price)
@@ -157,13 +170,11 @@ def check_item(item: OrderItemData) -> FieldErrors:
     if _item_ok(item):
         return {}
     errors = ErrorCollector()
-    check_max_length(errors, "name", item.name, 255)
-    check_max_length(errors, "code", item.code, 100)
-    check_max_length(errors, "ean", item.ean, 64)
-    check_max_length(errors, "variant", item.variant, 200)
+    for field, limit in _ITEM_TEXT_LIMITS:
+        check_text(errors, field, getattr(item, field), limit=limit)
     check_decimal(errors, "amount", item.amount)
     if item.item_type is not None and item.item_type not in ORDER_ITEM_TYPES:
-        errors.add("item_type", f'"{item.item_type}" is not a valid choice.')
+        errors.add("item_type", Code.INVALID_CHOICE, value=item.item_type)
     _nest_price(errors, "total_price", item.total_price)
     return errors.errors
 
@@ -173,12 +184,14 @@ def check_order(data: OrderData) -> FieldErrors:
     errors = ErrorCollector()
     if data.code is not UNSET:
         if not data.code.strip():
-            errors.add("code", "This field may not be blank.")
-        check_max_length(errors, "code", data.code, 100)
-    if data.store_id is not UNSET and not data.store_id.strip():
-        errors.add("store_id", "This field may not be blank.")
-    if data.remote_id not in (UNSET, None):
-        check_max_length(errors, "remote_id", data.remote_id, 100)  # type: ignore[arg-type]
+            errors.add("code", Code.BLANK)
+        check_text(errors, "code", data.code, Order.code)
+    if data.store_id is not UNSET:
+        if not data.store_id.strip():
+            errors.add("store_id", Code.BLANK)
+        check_text(errors, "store_id", data.store_id, Store.code)
+    if data.remote_id is not UNSET:
+        check_text(errors, "remote_id", data.remote_id, Order.remote_id)
     if data.order_date not in (UNSET, None):
         check_datetime(errors, "order_date", data.order_date)  # type: ignore[arg-type]
     if data.currency not in (UNSET, None):
@@ -205,7 +218,7 @@ def check_order(data: OrderData) -> FieldErrors:
             problems = ErrorCollector()
             if status_kind(status.name) is None:
                 problems.add(
-                    "name", f'"{status.name}" is not a valid choice. Use {status_choices()}.'
+                    "name", Code.INVALID_CHOICE, value=status.name, choices=status_choices()
                 )
             check_datetime(problems, "date", status.date)
             status_errors.append(problems.errors)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.base import table_of
-from ticketry.domain.errors import ErrorCollector, ValidationFailed
+from ticketry.domain.errors import Code, ErrorCollector, FieldError, ValidationFailed
 from ticketry.domain.events.services import event_record
 from ticketry.domain.ids import uuid4_many
 from ticketry.domain.orders.binding import orders_bind_tickets
@@ -32,7 +32,7 @@ from ticketry.domain.orders.upsert import order_columns
 from ticketry.domain.refs import Ref, ref_get_or_404
 from ticketry.domain.types import utcnow
 from ticketry.domain.upsert import insert_for
-from ticketry.domain.validation import check_max_length
+from ticketry.domain.validation import check_text
 
 
 async def store_create(
@@ -42,9 +42,9 @@ async def store_create(
     code = code.strip()
     errors = ErrorCollector()
     if not code:
-        errors.add("store_id", "This field may not be blank.")
-    check_max_length(errors, "store_id", code, 64)
-    check_max_length(errors, "name", name, 200)
+        errors.add("store_id", Code.BLANK)
+    check_text(errors, "store_id", code, Store.code)
+    check_text(errors, "name", name, Store.name)
     errors.raise_if_any()
     table = table_of(Store)
     now = utcnow()
@@ -56,7 +56,7 @@ async def store_create(
     )
     store_id = await session.scalar(stmt)
     if store_id is None:
-        raise ValidationFailed.single("store_id", f"Store ID '{code}' already exists")
+        raise ValidationFailed.single("store_id", Code.UNIQUE, value=code)
     await session.commit()
     store = await session.get(Store, store_id)
     assert store is not None
@@ -89,9 +89,7 @@ async def order_update(
     if data.store_id is not UNSET:
         store_code = await session.scalar(select(Store.code).where(Store.id == order.store_id))
         if data.store_id != store_code:
-            errors.setdefault("store_id", []).append(
-                "Store ID cannot be changed after an order is created."
-            )
+            errors.setdefault("store_id", []).append(FieldError(Code.IMMUTABLE))
     if data.code is not UNSET and data.code != order.code and "code" not in errors:
         taken = await session.scalar(
             select(Order.id).where(
@@ -101,9 +99,7 @@ async def order_update(
             )
         )
         if taken is not None:
-            errors.setdefault("code", []).append(
-                "An order with this code already exists in this store."
-            )
+            errors.setdefault("code", []).append(FieldError(Code.UNIQUE, {"value": data.code}))
     if errors:
         raise ValidationFailed(errors)
 
@@ -181,11 +177,11 @@ async def order_set_status(
     """Set the processing or payment status (the value says which) and record it in the
     history. Setting the status the order already has changes nothing."""
     if value is None or not value.strip():
-        raise ValidationFailed.single("status_value", "This field is required.")
+        raise ValidationFailed.single("status_value", Code.REQUIRED)
     found = status_kind(value)
     if found is None:
         raise ValidationFailed.single(
-            "status_value", f'"{value}" is not a valid choice. Use {status_choices()}.'
+            "status_value", Code.INVALID_CHOICE, value=value, choices=status_choices()
         )
     kind, name = found
     order = await ref_get_or_404(session, Order, account_id=account.id, ref=ref, for_update=True)

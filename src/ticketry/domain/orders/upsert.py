@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.base import table_of
 from ticketry.domain.bulk import SQL_NULL, RowsInsert
-from ticketry.domain.errors import ValidationFailed
+from ticketry.domain.errors import Code, FieldError, ValidationFailed
 from ticketry.domain.events.services import events_record
 from ticketry.domain.ids import uuid4_many
 from ticketry.domain.orders.binding import orders_bind_tickets
@@ -67,10 +67,6 @@ _SETTABLE = (
 _COLUMNS = ("store_id", "code", "public_id", *_SETTABLE, "processing_status", "payment_status")
 # A new order's columns that a request did not send: as if left out of the insert.
 _UNSENT = {"customer": {}, "shipping_address": SQL_NULL, "billing_address": SQL_NULL}
-
-
-def store_missing_message(code: str) -> str:
-    return f"Store ID '{code}' does not exist"
 
 
 def _part(price: PriceData | None, part: str) -> Any:
@@ -295,9 +291,7 @@ async def orders_upsert(
     # Plain ids: a rollback expires ORM objects, and reloading them here would need IO.
     account_id, actor_id = account.id, (actor.id if actor else None)
     if len(orders) > MAX_BATCH:
-        raise ValidationFailed.single(
-            "non_field_errors", f"Ensure this list has no more than {MAX_BATCH} elements."
-        )
+        raise ValidationFailed.single("non_field_errors", Code.TOO_MANY, max=MAX_BATCH)
     now = utcnow()
     results: dict[int, UpsertResult] = {}
     checked: list[tuple[int, OrderData]] = []
@@ -305,7 +299,7 @@ async def orders_upsert(
         errors = check_order(data)
         for field in ("code", "store_id"):
             if getattr(data, field) is UNSET:
-                errors.setdefault(field, ["This field is required."])
+                errors.setdefault(field, [FieldError(Code.REQUIRED)])
         if errors:
             results[index] = UpsertResult(index=index, status="failed", errors=errors)
         else:
@@ -325,7 +319,7 @@ async def orders_upsert(
             results[plan.index] = UpsertResult(
                 index=plan.index,
                 status="failed",
-                errors={"store_id": [store_missing_message(plan.store)]},
+                errors={"store_id": [FieldError(Code.INVALID_REF, {"value": plan.store})]},
             )
         else:
             plan.place(stores[plan.store])
@@ -375,5 +369,4 @@ __all__ = [
     "order_columns",
     "order_upsert",
     "orders_upsert",
-    "store_missing_message",
 ]

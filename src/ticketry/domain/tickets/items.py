@@ -11,24 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.catalog.custom_fields import custom_fields_for, custom_values_check
-from ticketry.domain.errors import ErrorCollector, FieldErrors, NotFound, ValidationFailed
+from ticketry.domain.errors import Code, ErrorCollector, FieldErrors, NotFound, ValidationFailed
 from ticketry.domain.events.services import event_record
 from ticketry.domain.refs import Ref, ref_clause, ref_get_or_404
 from ticketry.domain.tickets.commands import ItemData
 from ticketry.domain.tickets.models import HistoryItem, Ticket, TicketItem
 from ticketry.domain.tickets.searchdoc import ticket_search_refresh
 from ticketry.domain.types import utcnow
-from ticketry.domain.validation import check_max_length, check_price
+from ticketry.domain.validation import check_price, check_text
 
-_TEXT_LIMITS = {
-    "name": 255,
-    "manufacturer": 200,
-    "category": 200,
-    "product_id": 100,
-    "variant": 200,
-    "ean": 64,
-    "serial": 100,
-}
+# The item's text fields; their columns hold the limits.
+_TEXT_FIELDS = ("name", "manufacturer", "category", "product_id", "variant", "ean", "serial")
 _MAX_AMOUNT = Decimal("100000000")
 _MAX_PRICE = Decimal("100000000000000")
 
@@ -38,14 +31,12 @@ async def item_check(
 ) -> FieldErrors:
     errors = ErrorCollector()
     if creating and (item.name is UNSET or not item.name):
-        errors.add("name", "This field is required.")
-    for field, limit in _TEXT_LIMITS.items():
-        value = getattr(item, field)
-        if value not in (UNSET, None):
-            check_max_length(errors, field, value, limit)
+        errors.add("name", Code.REQUIRED)
+    for field in _TEXT_FIELDS:
+        check_text(errors, field, getattr(item, field), getattr(TicketItem, field))
     if item.amount is not UNSET:
         if not item.amount.is_finite() or item.amount <= 0 or item.amount >= _MAX_AMOUNT:
-            errors.add("amount", "Ensure this value is greater than 0 and below 100000000.")
+            errors.add("amount", Code.OUT_OF_RANGE, min=0, max=_MAX_AMOUNT, exclusive=True)
     if item.price not in (UNSET, None):
         price = item.price
         parts = [None if v is UNSET else v for v in (price.with_vat, price.without_vat, price.vat)]  # type: ignore[union-attr]

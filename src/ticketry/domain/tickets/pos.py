@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
-from ticketry.domain.errors import Conflict, ErrorCollector, Forbidden, ValidationFailed
+from ticketry.domain.errors import Code, Conflict, ErrorCollector, Forbidden, ValidationFailed
 from ticketry.domain.tickets import services
 from ticketry.domain.tickets.commands import (
     CloseInfoData,
@@ -22,7 +22,7 @@ from ticketry.domain.tickets.commands import (
 )
 from ticketry.domain.tickets.models import Ticket, TicketItem
 from ticketry.domain.tickets.pos_math import item_math, retino_prices, ticket_math
-from ticketry.domain.validation import check_max_length
+from ticketry.domain.validation import check_text
 
 # Rights a till checks (kept in ``users.rights``; the admin role has them all).
 TICKET_CREATE = "TicketCreate"
@@ -48,16 +48,25 @@ POS_RIGHTS = (
 
 _MAX_RATE = Decimal(100)
 _MAX_MONEY = Decimal("1000000000")  # unit prices, quantities and rounding below 10^9
+# The POS text fields and the columns that hold them (their length limits).
 _TEXT = {
-    "external_id": 100,
-    "purchase_type": 40,
-    "device_name": 100,
-    "origin_device_name": 100,
-    "location_table_name": 100,
-    "location_zone_name": 100,
-    "customer_card_serial_number": 100,
+    field: getattr(Ticket, field)
+    for field in (
+        "external_id",
+        "purchase_type",
+        "device_name",
+        "origin_device_name",
+        "location_table_name",
+        "location_zone_name",
+        "customer_card_serial_number",
+    )
 }
-_ITEM_TEXT = {"name": 255, "plu_stock_name": 100, "unit": 20, "item_type": 20}
+_ITEM_TEXT = {
+    "name": TicketItem.name,
+    "plu_stock_name": TicketItem.plu_stock_name,
+    "unit": TicketItem.quantity_unit,
+    "item_type": TicketItem.item_type,
+}
 _TICKET_COLUMNS = (
     "external_id",
     "purchase_type",
@@ -96,37 +105,44 @@ def _require(user: User, right: str) -> None:
 
 def _check_rate(errors: ErrorCollector, field: str, value: Decimal | None) -> None:
     if value is not None and (not value.is_finite() or not 0 <= value <= _MAX_RATE):
-        errors.add(field, "Must be between 0 and 100.")
+        errors.add(field, Code.OUT_OF_RANGE, min=0, max=_MAX_RATE)
 
 
 def _check_money(errors: ErrorCollector, field: str, value: Decimal | None) -> None:
     if value is not None and (not value.is_finite() or abs(value) >= _MAX_MONEY):
-        errors.add(field, "Must be a finite number below 10^9.")
+        errors.add(field, Code.OUT_OF_RANGE, min=-_MAX_MONEY, max=_MAX_MONEY, exclusive=True)
 
 
 def pos_check(pos: PosTicketData) -> None:
     """Every problem with the POS fields, at once (field names are the domain's)."""
     errors = ErrorCollector()
-    for field, limit in _TEXT.items():
-        check_max_length(errors, field, getattr(pos, field), limit)
+    pos_problems(pos, errors)
+    errors.raise_if_any()
+
+
+def pos_problems(pos: PosTicketData, errors: ErrorCollector) -> None:
+    """The POS fields' problems, into ``errors`` (the ticket command's check calls this,
+    so they come with the ticket fields' problems)."""
+    for field, column in _TEXT.items():
+        check_text(errors, field, getattr(pos, field), column)
+    check_text(errors, "employee", pos.employee_email, User.email)
     _check_rate(errors, "discount_rate", pos.discount_rate)
     _check_rate(errors, "customer_discount_rate", pos.customer_discount_rate)
     _check_money(errors, "rounding_amount", pos.rounding_amount)
     items: dict[str, Any] = {}
     for index, item in enumerate(pos.items):
         item_errors = ErrorCollector()
-        for field, limit in _ITEM_TEXT.items():
-            check_max_length(item_errors, field, getattr(item, field), limit)
+        for field, column in _ITEM_TEXT.items():
+            check_text(item_errors, field, getattr(item, field), column)
         _check_rate(item_errors, "vat_rate", item.vat_rate)
         _check_rate(item_errors, "discount_rate", item.discount_rate)
         _check_money(item_errors, "unit_price", item.unit_price)
         _check_money(item_errors, "quantity", item.quantity)
         if item.plu_code is not None and not 0 <= item.plu_code < 2**31:
-            item_errors.add("plu_code", "Must be between 0 and 2147483647.")
+            item_errors.add("plu_code", Code.OUT_OF_RANGE, min=0, max=2**31 - 1)
         if item_errors:
             items[str(index)] = item_errors.errors
     errors.nest("items", items)
-    errors.raise_if_any()
 
 
 def _q(value: Decimal | None, places: int) -> str | None:
@@ -166,7 +182,7 @@ async def ticket_pos_apply(
             )
         )
         if employee_id is None:
-            raise ValidationFailed.single("employee", "No such user.")
+            raise ValidationFailed.single("employee", Code.INVALID_REF, value=pos.employee_email)
     for column in _TICKET_COLUMNS:
         new = getattr(pos, column)
         if column in ("discount_rate", "rounding_amount") and new is None:
@@ -315,7 +331,7 @@ async def ticket_pos_save(
         data.pos.employee_email = owner if existing is not None else actor.email
     if existing is not None:
         if create_only:
-            raise ValidationFailed({"id": ["A ticket with this id already exists."]})
+            raise ValidationFailed.single("id", Code.UNIQUE, entity="ticket", value=str(public_id))
         if existing.closed_at is not None:
             raise TicketClosed()
         if expected_version is not None and existing.version != expected_version:
@@ -338,7 +354,9 @@ async def ticket_pos_save(
         await session.refresh(account)
         await session.refresh(actor)
         if create_only or _retried:
-            raise ValidationFailed({"id": ["A ticket with this id already exists."]}) from None
+            raise ValidationFailed.single(
+                "id", Code.UNIQUE, entity="ticket", value=str(public_id)
+            ) from None
         return await ticket_pos_save(
             session,
             account=account,
@@ -374,11 +392,11 @@ async def ticket_pos_close(
     _require(actor, TICKET_UPDATE if owner in (None, actor.email) else TICKET_UPDATE_ANY)
     errors = ErrorCollector()
     for field in ("device_name", "fiscal_name", "fiscal_memory_serial_number"):
-        check_max_length(errors, field, getattr(info, field), 100)
+        check_text(errors, field, getattr(info, field), getattr(Ticket, f"close_{field}"))
     for field in ("number", "daily_sales_report_number"):
         value = getattr(info, field)
         if value is not None and not 0 <= value < 2**31:
-            errors.add(field, "Must be between 0 and 2147483647.")
+            errors.add(field, Code.OUT_OF_RANGE, min=0, max=2**31 - 1)
     errors.raise_if_any()
     ticket.close_device_name = info.device_name or ticket.device_name
     ticket.close_fiscal_name = info.fiscal_name

@@ -12,9 +12,9 @@ from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.catalog.models import Tag, TicketState, TicketType
 from ticketry.domain.conversations.contacts import contact_get_or_create
 from ticketry.domain.conversations.models import Contact
-from ticketry.domain.errors import ErrorCollector, NotFound
+from ticketry.domain.errors import Code, ErrorCollector, NotFound
 from ticketry.domain.events.services import event_record
-from ticketry.domain.refs import Ref, missing_ref_message, ref_get_or_404
+from ticketry.domain.refs import Ref, ref_get_or_404
 from ticketry.domain.statements import built
 from ticketry.domain.tickets.checks import ResolvedRefs, ticket_data_check
 from ticketry.domain.tickets.codes import ticket_code_allocate
@@ -87,7 +87,7 @@ async def _references_hold(session: AsyncSession, data: TicketData, resolved: Re
         if row_id is not None and not await session.scalar(
             select(model.id).where(model.id == row_id).with_for_update(key_share=True)
         ):
-            errors.add(field, missing_ref_message(ref))  # type: ignore[arg-type]
+            errors.add(field, Code.INVALID_REF, value=ref)  # type: ignore[arg-type]
     if resolved.tag_ids:
         held = set(
             await session.scalars(
@@ -117,7 +117,7 @@ async def _keep_items(
     )
     for item_id in item_ids:
         if item_id not in current:
-            errors.add("products", missing_ref_message(item_id))
+            errors.add("products", Code.INVALID_REF, value=item_id)
     return [i for i in current if i not in item_ids]
 
 
@@ -166,7 +166,7 @@ async def ticket_create(
     errors.nest("products", item_errors)
     if data.item_ids is not UNSET:  # a new ticket has no items to keep
         for item_id in data.item_ids:
-            errors.add("products", missing_ref_message(item_id))
+            errors.add("products", Code.INVALID_REF, value=item_id)
     errors.raise_if_any()
     await _references_hold(session, data, resolved)
 

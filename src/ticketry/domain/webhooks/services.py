@@ -9,9 +9,10 @@ from collections.abc import Collection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account
-from ticketry.domain.errors import ErrorCollector, NotFound
+from ticketry.domain.errors import Code, ErrorCollector, NotFound
 from ticketry.domain.refs import Ref, ref_get_or_404
 from ticketry.domain.types import utcnow
+from ticketry.domain.validation import check_text
 from ticketry.domain.webhooks.addresses import BlockedURL, url_resolve
 from ticketry.domain.webhooks.models import PENDING, WebhookDelivery, WebhookSubscription
 
@@ -33,21 +34,18 @@ async def _check(
     allow_private: bool,
 ) -> None:
     if url is not None:
-        if len(url) > MAX_URL:
-            errors.add("url", f"Ensure this field has no more than {MAX_URL} characters.")
-        else:
+        if check_text(errors, "url", url, limit=MAX_URL):
             try:
                 await url_resolve(url, allow_private=allow_private)
             except BlockedURL as exc:
                 errors.add("url", str(exc))
     if events is not None:
         if not events:
-            errors.add("events", "This list may not be empty.")
+            errors.add("events", Code.EMPTY_LIST)
         for name in events:
             if name not in allowed_events:
-                errors.add("events", f'"{name}" is not a valid choice.')
-    if secret is not None and len(secret) > MAX_SECRET:
-        errors.add("secret", f"Ensure this field has no more than {MAX_SECRET} characters.")
+                errors.add("events", Code.INVALID_CHOICE, value=name)
+    check_text(errors, "secret", secret, limit=MAX_SECRET)
 
 
 async def subscription_create(

@@ -31,6 +31,7 @@ from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.integration_common import CONFIRM_MISSING, done_notice, unknown_action
 from ticketry.web.desk.session_pages import PREFIX
 from ticketry.web.desk.ticket_pages import base_context
+from ticketry.web.errors import web_errors
 from ticketry.web.forms import CONFIRM_FIELD, form_text, form_texts
 
 OAUTH = f"{PREFIX}/settings/oauth"
@@ -115,7 +116,7 @@ async def oauth_create(
             request,
             db,
             identity,
-            errors={**problems, **exc.errors},
+            errors={**problems, **web_errors(exc.errors)},
             editing="new",
             values=values,
         )
@@ -167,7 +168,7 @@ async def oauth_change(
     except ValidationFailed as exc:
         await rollback_keeping(db, identity)
         return await _oauth_page(
-            request, db, identity, errors=exc.errors, editing=str(ref), values=values
+            request, db, identity, errors=web_errors(exc.errors), editing=str(ref), values=values
         )
     await db.commit()
     return Redirect(path=f"{OAUTH}?done=saved", status_code=303)

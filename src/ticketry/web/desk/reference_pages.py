@@ -59,6 +59,7 @@ from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.session_pages import PREFIX
 from ticketry.web.desk.settings_pages import require_admin
 from ticketry.web.desk.ticket_pages import base_context
+from ticketry.web.errors import web_errors
 from ticketry.web.forms import CONFIRM_FIELD, CONFIRM_MESSAGE, form_text
 
 _DONE = ("created", "saved", "deleted")
@@ -235,7 +236,7 @@ async def _apply(
         await work()
     except ValidationFailed as exc:
         await rollback_keeping(db, identity)
-        merged = dict(exc.errors)
+        merged = web_errors(exc.errors)
         for field, messages in problems.items():
             merged[field] = [*messages, *merged.get(field, [])]
         return merged

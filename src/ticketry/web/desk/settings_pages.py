@@ -19,6 +19,7 @@ from ticketry.domain.web.settings_queries import api_tokens_all, stores_all
 from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.session_pages import PREFIX
 from ticketry.web.desk.ticket_pages import base_context
+from ticketry.web.errors import web_errors
 
 
 def require_admin(identity: DeskIdentity) -> None:
@@ -53,7 +54,7 @@ async def stores_create(
     except ValidationFailed as exc:
         await rollback_keeping(db, identity)
         return await _stores_page(
-            db, identity, errors=exc.errors, values={"code": code, "name": name}
+            db, identity, errors=web_errors(exc.errors), values={"code": code, "name": name}
         )
     return await _stores_page(db, identity, created=store.code)
 

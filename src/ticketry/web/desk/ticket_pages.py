@@ -37,6 +37,7 @@ from ticketry.domain.web.desk_queries import (
 from ticketry.domain.web.sessions import DeskIdentity
 from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.session_pages import PREFIX
+from ticketry.web.errors import web_errors
 from ticketry.web.forms import form_text
 
 PAGE_SIZE = 25
@@ -218,7 +219,13 @@ async def _failed(
 ) -> Template:
     await rollback_keeping(db, identity)
     return await _ticket_template(
-        db, identity, code, errors=exc.errors, failed=failed, values=values, status_code=400
+        db,
+        identity,
+        code,
+        errors=web_errors(exc.errors),
+        failed=failed,
+        values=values,
+        status_code=400,
     )
 
 

@@ -37,6 +37,7 @@ from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.integration_common import CONFIRM_MISSING, done_notice, unknown_action
 from ticketry.web.desk.session_pages import PREFIX
 from ticketry.web.desk.ticket_pages import base_context
+from ticketry.web.errors import web_errors
 from ticketry.web.forms import CONFIRM_FIELD, form_text, form_texts
 from ticketry.worker.flavours import Flavour, flavour_get, flavours
 
@@ -148,7 +149,7 @@ async def webhook_create(
     except ValidationFailed as exc:
         await rollback_keeping(db, identity)
         return await _webhooks_page(
-            request, db, identity, errors=exc.errors, values=values, editing=fmt
+            request, db, identity, errors=web_errors(exc.errors), values=values, editing=fmt
         )
     return await _webhook_page(
         request, db, identity, sub.public_id, new_secret=sub.secret, done="created"
@@ -219,7 +220,9 @@ async def webhook_change(
         await subscription_update(db, url=url, events=events, **common)
     except ValidationFailed as exc:
         await rollback_keeping(db, identity)
-        return await _webhook_page(request, db, identity, sub, errors=exc.errors, values=values)
+        return await _webhook_page(
+            request, db, identity, sub, errors=web_errors(exc.errors), values=values
+        )
     return Redirect(path=f"{here}?done=saved", status_code=303)
 
 

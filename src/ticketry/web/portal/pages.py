@@ -29,6 +29,7 @@ from ticketry.domain.web.portal import (
     portal_ticket_for_key,
     portal_types,
 )
+from ticketry.web.errors import web_errors
 from ticketry.web.forms import form_text
 from ticketry.web.i18n import pick_language, translator
 from ticketry.web.portal.ratelimit import LookupLimiter
@@ -197,7 +198,13 @@ async def portal_submit(request: Request, db: AsyncSession, slug: str) -> Templa
             "qty": {k: v for k, v in req.quantities.items()},
         }
         return await _items_page(
-            db, account, lang, order=order, email=email, errors=exc.errors, values=values
+            db,
+            account,
+            lang,
+            order=order,
+            email=email,
+            errors=web_errors(exc.errors),
+            values=values,
         )
     return Redirect(
         path=f"{PREFIX}/{account.slug}/t/{quote(filed.access_key)}?lang={lang}&submitted=1",
@@ -274,7 +281,7 @@ async def portal_ticket_reply(
         await db.rollback()
         await db.refresh(account)
         return await _ticket_page(
-            request, db, account, key, errors=exc.errors, body=body, lang=lang
+            request, db, account, key, errors=web_errors(exc.errors), body=body, lang=lang
         )
     return Redirect(
         path=f"{PREFIX}/{account.slug}/t/{quote(key)}?lang={lang}#messages", status_code=303
