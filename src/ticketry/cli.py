@@ -388,6 +388,7 @@ def worker(once: bool) -> None:
     import logging
     import signal
 
+    from ticketry.registries import webhook_flavours
     from ticketry.worker.runner import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -395,7 +396,7 @@ def worker(once: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     async def run() -> None:
-        w = Worker(get_settings())
+        w = Worker(get_settings(), flavours=webhook_flavours())
         try:
             if once:
                 await w.run_once()
@@ -426,16 +427,16 @@ def webhook() -> None:
     "flavour_name",
     default="retino",
     show_default=True,
-    type=click.Choice(["retino", "nextcommerce"]),
+    type=click.Choice(["retino", "nextcommerce"]),  # ticketry.registries.webhook_flavours
     help="Payload format: Retino's, or Next Commerce's envelope signed with X-29Next-Signature.",
 )
 def webhook_create(slug: str, url: str, events: str, secret: str | None, flavour_name: str) -> None:
     """Subscribe URL to events; prints the subscription id and its secret."""
     from ticketry.domain.accounts.services import account_get
     from ticketry.domain.webhooks.services import subscription_create
-    from ticketry.worker.flavours import flavour_get
+    from ticketry.registries import webhook_flavours
 
-    flavour = flavour_get(flavour_name)
+    flavour = webhook_flavours()[flavour_name]
 
     async def run(session: AsyncSession) -> str:
         account = await account_get(session, slug=slug)

@@ -282,9 +282,9 @@ async def test_a_next_commerce_subscription_keeps_its_event_names(
 ) -> None:
     from ticketry.domain.accounts.services import account_get
     from ticketry.domain.webhooks.services import subscription_create
-    from ticketry.worker.flavours import flavour_get
+    from ticketry.registries import webhook_flavours
 
-    nextcommerce = flavour_get("nextcommerce")
+    nextcommerce = webhook_flavours()["nextcommerce"]
     assert hook_app.runtime is not None
     async with hook_app.runtime.sessionmaker() as session:
         account = await account_get(session, slug=htenant.slug)

@@ -1,4 +1,6 @@
-"""What every face shares at run time: settings, the engine, the session factory."""
+"""What every face, the web pages and the worker share at run time: settings, the engines,
+the session factories, and the registries the program was assembled with. Built once by
+``app.py`` (tests build their own); it names no face."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from litestar import Request
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from ticketry.api.common.credential_cache import CredentialCache
+from ticketry.credential_cache import CredentialCache
+from ticketry.domain.webhooks.flavours import Flavours
 from ticketry.readpath import ReadPath
 from ticketry.settings import Settings
 
@@ -19,6 +22,8 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # Webhook payload formats, each registered by its face (ticketry.registries).
+    flavours: Flavours
     # For requests that only read (GET, HEAD); on SQLite they skip the write lock, on an
     # engine of their own (``read_engine``) whose connections run on threads.
     read_sessionmaker: async_sessionmaker[AsyncSession] | None = None
