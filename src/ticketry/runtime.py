@@ -4,6 +4,7 @@ the session factories, and the registries the program was assembled with. Built 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ticketry.credential_cache import CredentialCache
 from ticketry.domain.webhooks.flavours import Flavours
-from ticketry.readpath import ReadPath
+from ticketry.readpath import WROTE, ReadPath
 from ticketry.settings import Settings
 
 
@@ -34,13 +35,31 @@ class Runtime:
     credentials: CredentialCache | None = None
 
 
-async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
-    runtime: Runtime = state.runtime
-    session = runtime.sessionmaker()
+@contextlib.asynccontextmanager
+async def unit_of_work(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A request is the unit of work: what its handler wrote is committed once the response
+    is ready (before a byte of it is sent, so a failed commit is still the answer), and
+    rolled back when the handler raises. Services never commit; work that must wait for
+    the outcome hangs on the session's ``info`` and its commit and rollback events (as
+    stored files do: ``domain/files/services.py``)."""
     try:
         yield session
+    except BaseException:
+        await session.rollback()
+        raise
+    else:
+        if session.in_transaction() and (
+            session.info.get(WROTE) or session.new or session.dirty or session.deleted
+        ):
+            await session.commit()
     finally:
         await session.close()
+
+
+async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
+    runtime: Runtime = state.runtime
+    async with unit_of_work(runtime.sessionmaker()) as session:
+        yield session
 
 
 async def provide_session_read_only_get(
@@ -53,8 +72,5 @@ async def provide_session_read_only_get(
     maker = runtime.sessionmaker
     if request.method in ("GET", "HEAD") and runtime.read_sessionmaker is not None:
         maker = runtime.read_sessionmaker
-    session = maker()
-    try:
+    async with unit_of_work(maker()) as session:
         yield session
-    finally:
-        await session.close()

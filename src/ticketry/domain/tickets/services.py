@@ -1,5 +1,7 @@
 """Writing tickets: create, update, create-or-update by id, close, delete.
 
+Services never commit: the caller (a request, a CLI command, a job) owns the transaction.
+
 Every ticket write goes through here, whichever face asks: the rights first
 (``policy.ticket_write_check``), then the checks, the row, its point-of-sale section
 (``pos.py``), history and outbox events."""
@@ -157,12 +159,10 @@ async def ticket_create(
     account: Account,
     actor: User | None,
     data: TicketData,
-    commit: bool = True,
     till: bool = False,
 ) -> Ticket:
-    """Create a ticket. ``commit=False`` leaves the transaction open for the caller's next
-    step (a first message), so both happen or neither does. ``till``: written at a point
-    of sale (its rights apply, see policy.py)."""
+    """Create a ticket. ``till``: written at a point of sale (its rights apply, see
+    policy.py)."""
     await ticket_write_check(
         session, actor=actor, ticket=None, data=data, action="create", till=till
     )
@@ -263,8 +263,7 @@ async def ticket_create(
         ticket_id=ticket.id,
         actor_user_id=actor.id if actor else None,
     )
-    if commit:
-        await session.commit()
+    await session.flush()
     return ticket
 
 
@@ -288,7 +287,6 @@ async def ticket_update(
     data: TicketData,
     replace_custom_fields: bool = False,
     expected_version: int | None = None,
-    commit: bool = True,
     till: bool = False,
 ) -> Ticket:
     """Change what ``data`` sets; a change is recorded (history, ``ticket.updated``) and
@@ -302,7 +300,6 @@ async def ticket_update(
         data=data,
         replace_custom_fields=replace_custom_fields,
         expected_version=expected_version,
-        commit=commit,
         till=till,
     )
 
@@ -321,7 +318,6 @@ async def _ticket_update_locked(
     data: TicketData,
     replace_custom_fields: bool,
     expected_version: int | None,
-    commit: bool,
     till: bool,
 ) -> Ticket:
     await ticket_write_check(
@@ -412,8 +408,6 @@ async def _ticket_update_locked(
     )
 
     if not changes:
-        if commit:
-            await session.commit()
         return ticket
     ticket.version += 1
     ticket.updated_at = utcnow()
@@ -424,8 +418,7 @@ async def _ticket_update_locked(
         await ticket_bind_order(session, ticket=ticket)
     await ticket_search_refresh(session, ticket=ticket)
     _record_update(session, ticket, actor, changes, lifecycle)
-    if commit:
-        await session.commit()
+    await session.flush()
     return ticket
 
 
@@ -502,7 +495,6 @@ async def ticket_close(
     if close_info is not None:
         pos_close_info_apply(ticket, close_info)
     if ticket.closed_at is not None and ticket.status == "closed":
-        await session.commit()
         return ticket, False
     state = await _default_state(session, account.id, "closed")
     await ticket_count_move(
@@ -522,7 +514,7 @@ async def ticket_close(
         ticket_id=ticket.id,
         actor_user_id=actor.id if actor else None,
     )
-    await session.commit()
+    await session.flush()
     return ticket, True
 
 
@@ -548,7 +540,7 @@ async def ticket_delete(
         session, account_id=account.id, ticket_id=ticket.id, old=ticket.status, new=None
     )
     await session.delete(ticket)  # the database cascades to everything hanging off it
-    await session.commit()
+    await session.flush()
 
 
 async def ticket_save(
@@ -582,7 +574,6 @@ async def ticket_save(
             data=data,
             replace_custom_fields=False,
             expected_version=expected_version,
-            commit=True,
             till=till,
         )
         return ticket, False
