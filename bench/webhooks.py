@@ -208,6 +208,7 @@ async def bench(url: str, events: int, latency_events: int, rate: float) -> None
             allowed_events=RETINO.event_names,
             allow_private=True,
         )
+        await session.commit()
 
     # 1. throughput from a backlog
     t0 = time.perf_counter()

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import ticketry.domain.models  # noqa: F401  (every mapper configured)
 from ticketry import migrate as migrations
-from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url
+from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url, unit_of_work
 from ticketry.domain.errors import DomainError, ValidationFailed
 from ticketry.settings import get_settings
 
@@ -25,7 +25,8 @@ def _run_in_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def runner() -> T:
         engine = create_engine(get_settings().database_url)
         try:
-            async with create_sessionmaker(engine)() as session:
+            # The command is the unit of work: committed when ``fn`` returns.
+            async with unit_of_work(create_sessionmaker(engine)()) as session:
                 return await fn(session)
         finally:
             await engine.dispose()

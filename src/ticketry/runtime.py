@@ -4,7 +4,6 @@ the session factories, and the registries the program was assembled with. Built 
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -13,8 +12,9 @@ from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ticketry.credential_cache import CredentialCache
+from ticketry.db import unit_of_work
 from ticketry.domain.webhooks.flavours import Flavours
-from ticketry.readpath import WROTE, ReadPath
+from ticketry.readpath import ReadPath
 from ticketry.settings import Settings
 
 
@@ -33,27 +33,6 @@ class Runtime:
     read_path: ReadPath | None = None
     # Who API tokens belong to, per process (None: looked up every time).
     credentials: CredentialCache | None = None
-
-
-@contextlib.asynccontextmanager
-async def unit_of_work(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """A request is the unit of work: what its handler wrote is committed once the response
-    is ready (before a byte of it is sent, so a failed commit is still the answer), and
-    rolled back when the handler raises. Services never commit; work that must wait for
-    the outcome hangs on the session's ``info`` and its commit and rollback events (as
-    stored files do: ``domain/files/services.py``)."""
-    try:
-        yield session
-    except BaseException:
-        await session.rollback()
-        raise
-    else:
-        if session.in_transaction() and (
-            session.info.get(WROTE) or session.new or session.dirty or session.deleted
-        ):
-            await session.commit()
-    finally:
-        await session.close()
 
 
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:

@@ -35,6 +35,7 @@ async def test_nextcommerce_envelope_is_delivered_and_signed(
             allowed_events=flavour.event_names,
             allow_private=True,
         )
+        await session.commit()
     transport = httpx.ASGITransport(app=hook_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         ticket = await create_ticket(client, tenant)

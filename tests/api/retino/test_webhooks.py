@@ -298,6 +298,7 @@ async def test_a_next_commerce_subscription_keeps_its_event_names(
             allowed_events=nextcommerce.event_names,
             allow_private=True,
         )
+        await session.commit()
         sub_id = str(sub.public_id)
     url = f"/api/v2/webhooks/{sub_id}"
     # Next Commerce's names are valid for it; Retino-only names are not.
