@@ -38,6 +38,7 @@ migrate: install
 lint: install-dev
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/ruff format --check src tests $(wildcard bench)
+	$(BIN)/lint-imports  # the layering contract: [tool.importlinter] in pyproject.toml
 
 typecheck: install-dev
 	$(BIN)/mypy

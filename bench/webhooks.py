@@ -208,12 +208,13 @@ async def bench(url: str, events: int, latency_events: int, rate: float) -> None
             allowed_events=RETINO.event_names,
             allow_private=True,
         )
+        await session.commit()
 
     # 1. throughput from a backlog
     t0 = time.perf_counter()
     async with sessions() as session:
         for i in range(events):
-            await ticket_create(session, account=account, actor=user, data=_data(i), commit=False)
+            await ticket_create(session, account=account, actor=user, data=_data(i))
             if (i + 1) % CHUNK == 0 or i + 1 == events:
                 await session.commit()
     written = time.perf_counter() - t0
@@ -245,6 +246,7 @@ async def bench(url: str, events: int, latency_events: int, rate: float) -> None
         async with sessions() as session:
             for i in range(latency_events):
                 ticket = await ticket_create(session, account=account, actor=user, data=_data(i))
+                await session.commit()
                 committed[str(ticket.public_id)] = time.monotonic()
                 await asyncio.sleep(max(0.0, begin + (i + 1) / rate - time.monotonic()))
         await _until(lambda: all(t in receiver.arrivals for t in committed), 30)

@@ -11,9 +11,7 @@ import msgspec
 from litestar import Litestar
 
 import ticketry.domain.models  # noqa: F401  (every mapper configured)
-from ticketry.api.common.credential_cache import CredentialCache
 from ticketry.api.common.openapi import docs_page
-from ticketry.api.common.state import Runtime
 from ticketry.api.nextcommerce.app import PREFIX as NEXTCOMMERCE_PREFIX
 from ticketry.api.nextcommerce.app import SCHEMA_PATH as NEXTCOMMERCE_SCHEMA
 from ticketry.api.nextcommerce.app import create_nextcommerce_app
@@ -28,8 +26,11 @@ from ticketry.api.portos.app import create_portos_app
 from ticketry.api.retino.app import PREFIX as RETINO_PREFIX
 from ticketry.api.retino.app import SCHEMA_PATH as RETINO_SCHEMA
 from ticketry.api.retino.app import create_retino_app
+from ticketry.credential_cache import CredentialCache
 from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url
 from ticketry.readpath import read_path_for
+from ticketry.registries import webhook_flavours
+from ticketry.runtime import Runtime
 from ticketry.settings import Settings, get_settings
 from ticketry.web.desk.app import create_desk_app
 from ticketry.web.desk.session_pages import PREFIX as DESK_PREFIX
@@ -69,6 +70,7 @@ class TicketryApp:
             (DESK_PREFIX, create_desk_app(settings.max_body_bytes)),
             (PORTAL_PREFIX, create_portal_app(settings.max_body_bytes)),
         ]
+        self.flavours = webhook_flavours()
         self.runtime: Runtime | None = None
         self._started = asyncio.Lock()
         # The webhook worker inside the server (TICKETRY_WORKER_IN_PROCESS; app_factory).
@@ -91,6 +93,7 @@ class TicketryApp:
                 settings=self.settings,
                 engine=engine,
                 sessionmaker=create_sessionmaker(engine, read_path=reads),
+                flavours=self.flavours,
                 read_sessionmaker=create_sessionmaker(readers, read_only=True, read_path=reads),
                 read_engine=readers if readers is not engine else None,
                 read_path=reads,
@@ -104,7 +107,7 @@ class TicketryApp:
 
                 self._worker_stop = asyncio.Event()
                 self._worker_task = asyncio.create_task(
-                    run_in_process(self.settings, self._worker_stop)
+                    run_in_process(self.settings, self._worker_stop, flavours=self.flavours)
                 )
 
     async def shutdown(self) -> None:

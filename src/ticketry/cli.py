@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import ticketry.domain.models  # noqa: F401  (every mapper configured)
 from ticketry import migrate as migrations
-from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url
+from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url, unit_of_work
 from ticketry.domain.errors import DomainError, ValidationFailed
 from ticketry.settings import get_settings
 from ticketry.web.errors import web_errors
@@ -26,7 +26,8 @@ def _run_in_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def runner() -> T:
         engine = create_engine(get_settings().database_url)
         try:
-            async with create_sessionmaker(engine)() as session:
+            # The command is the unit of work: committed when ``fn`` returns.
+            async with unit_of_work(create_sessionmaker(engine)()) as session:
                 return await fn(session)
         finally:
             await engine.dispose()
@@ -389,6 +390,7 @@ def worker(once: bool) -> None:
     import logging
     import signal
 
+    from ticketry.registries import webhook_flavours
     from ticketry.worker.runner import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -396,7 +398,7 @@ def worker(once: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     async def run() -> None:
-        w = Worker(get_settings())
+        w = Worker(get_settings(), flavours=webhook_flavours())
         try:
             if once:
                 await w.run_once()
@@ -427,16 +429,16 @@ def webhook() -> None:
     "flavour_name",
     default="retino",
     show_default=True,
-    type=click.Choice(["retino", "nextcommerce"]),
+    type=click.Choice(["retino", "nextcommerce"]),  # ticketry.registries.webhook_flavours
     help="Payload format: Retino's, or Next Commerce's envelope signed with X-29Next-Signature.",
 )
 def webhook_create(slug: str, url: str, events: str, secret: str | None, flavour_name: str) -> None:
     """Subscribe URL to events; prints the subscription id and its secret."""
     from ticketry.domain.accounts.services import account_get
     from ticketry.domain.webhooks.services import subscription_create
-    from ticketry.worker.flavours import flavour_get
+    from ticketry.registries import webhook_flavours
 
-    flavour = flavour_get(flavour_name)
+    flavour = webhook_flavours()[flavour_name]
 
     async def run(session: AsyncSession) -> str:
         account = await account_get(session, slug=slug)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-from ticketry.readpath import READ_PATH, ReadPath
+from ticketry.readpath import READ_PATH, WROTE, ReadPath
 from ticketry.sqlite_gate import connection_factory, gate_writers
 from ticketry.sqlite_inline import inline_creator
 
@@ -114,3 +116,25 @@ def create_sessionmaker(
     bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
     info = {READ_PATH: read_path} if read_path is not None else None
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False, info=info)
+
+
+@contextlib.asynccontextmanager
+async def unit_of_work(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A request, a CLI command or a job is the unit of work: what it wrote is committed
+    when it ends well and rolled back when it raises. For a request (the faces' session
+    dependencies in ``runtime.py``) "ends well" is once the response is built, before a
+    byte of it is sent, so a failed commit is still the answer. Services never commit;
+    work that must wait for the outcome hangs on the session's ``info`` and its commit and
+    rollback events (as stored files do: ``domain/files/services.py``)."""
+    try:
+        yield session
+    except BaseException:
+        await session.rollback()
+        raise
+    else:
+        if session.in_transaction() and (
+            session.info.get(WROTE) or session.new or session.dirty or session.deleted
+        ):
+            await session.commit()
+    finally:
+        await session.close()

@@ -33,6 +33,7 @@ import threading
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from sqlalchemy import bindparam, event
@@ -279,8 +280,7 @@ class PostgresReadPath(ReadPath):
         for prepared, read in batch:
             if observed:
                 self._observe(prepared.sql)
-            shift = len(args)
-            sql = _PG_PARAM.sub(lambda m, shift=shift: f"${int(m[1]) + shift}", prepared.sql)
+            sql = _PG_PARAM.sub(partial(_shifted, by=len(args)), prepared.sql)
             columns.append(f"({sql})")
             args.extend(prepared.args(read.params))
         return list(await conn.fetchrow("SELECT " + ", ".join(columns), *args))
@@ -302,6 +302,10 @@ class PostgresReadPath(ReadPath):
 # asyncpg's positional parameters as SQLAlchemy renders them (``$1::INTEGER``); the read
 # path's statements hold no other ``$`` (no dollar quoting, no jsonpath).
 _PG_PARAM = re.compile(r"\$(\d+)")
+
+
+def _shifted(match: re.Match[str], *, by: int) -> str:
+    return f"${int(match[1]) + by}"
 
 
 async def _session_kept(_conn: Any) -> None:

@@ -40,13 +40,15 @@ async def fails(coro: Awaitable[Any]) -> dict[str, Any]:
 async def ticket_new(
     db: AsyncSession, account: Account, *, commit: bool = True, **data: Any
 ) -> Ticket:
-    return await ticket_create(
+    ticket = await ticket_create(
         db,
         account=account,
         actor=None,
         data=TicketData(customer=CustomerData(email="jan@example.com", name="Jan"), **data),
-        commit=commit,
     )
+    if commit:
+        await db.commit()
+    return ticket
 
 
 async def _until_blocked(app: TicketryApp, task: asyncio.Future[object]) -> None:

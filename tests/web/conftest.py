@@ -138,6 +138,7 @@ async def seed_ticket(
                 products=[ItemData(name="Winter jacket", product_id="JACKET-1")],
             ),
         )
+        await session.commit()
         return ticket.code
 
 

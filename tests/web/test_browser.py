@@ -130,6 +130,7 @@ async def _seed(url: str) -> str:
                     products=[ItemData(name="Winter jacket", product_id="JACKET-1")],
                 ),
             )
+            await session.commit()
             return ticket.code
     finally:
         await engine.dispose()

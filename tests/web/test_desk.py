@@ -200,6 +200,7 @@ async def test_ticket_page_shows_bound_order(
                 products=[ItemData(name="Shoes", product_id="SHOE-42")],
             ),
         )
+        await session.commit()
     await sign_in(client, desk)
     page = await client.get(f"/desk/tickets/{ticket.code}/")
     assert "ORD-77" in page.text and "Merino socks" in page.text and "DISPATCHED" in page.text

@@ -23,7 +23,7 @@ from ticketry.domain.oauth.models import OAuthApp
 from ticketry.domain.oauth.services import secret_hash
 from ticketry.domain.webhooks.models import WebhookDelivery, WebhookSubscription
 from ticketry.domain.webhooks.services import subscription_create
-from ticketry.worker.flavours import flavour_get
+from ticketry.registries import webhook_flavours
 
 HOOK_URL = "https://93.184.215.14/hooks"  # a public address: no DNS needed
 WEBHOOKS = "/desk/settings/webhooks"
@@ -214,7 +214,7 @@ async def test_test_event_and_redeliver(
     done = r.headers["location"]
     [test] = await deliveries(app, sub.id)
     assert test.is_test and test.status == "pending" and not test.is_redelivery
-    expected = flavour_get("nextcommerce").test_payload(str(test.event_public_id), "x")
+    expected = webhook_flavours()["nextcommerce"].test_payload(str(test.event_public_id), "x")
     assert test.event_type == expected.event_type
 
     page = await admin.get(done)
@@ -442,7 +442,7 @@ async def test_another_accounts_objects_are_404(app: TicketryApp, admin: httpx.A
             events=["ticket.created"],
             secret="theirs",
             flavour="retino",
-            allowed_events=flavour_get("retino").event_names,
+            allowed_events=webhook_flavours()["retino"].event_names,
             allow_private=False,
         )
         oauth, _ = await oauth_app_create(

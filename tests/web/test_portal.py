@@ -220,6 +220,7 @@ async def test_link_shows_public_replies_only_and_takes_answers(
             body="Please send it back.",
             author_user=agent,
         )
+        await session.commit()
     page = await client.get(link)
     assert "Please send it back." in page.text and "Wrong size." in page.text
     assert "SECRET NOTE" not in page.text

@@ -36,7 +36,7 @@ async def started_app(app: TicketryApp, **overrides: Any) -> TicketryApp:
 
 
 def new_worker(app: TicketryApp, **overrides: Any) -> Worker:
-    return Worker(fast_settings(app, **overrides))
+    return Worker(fast_settings(app, **overrides), flavours=app.flavours)
 
 
 async def drive(worker: Worker, until: Callable[[], bool], limit: float = 15.0) -> bool:

@@ -234,8 +234,9 @@ async def test_rolled_back_write_emits_nothing(
         import msgspec
 
         body = msgspec.convert(ticket_body(), s.TicketCreate)
+        await ticket_create(session, account=account, actor=user, data=ticket_data(body))
         with pytest.raises(RuntimeError):
-            await ticket_create(session, account=account, actor=user, data=ticket_data(body))
+            await session.commit()  # the caller's unit of work fails to commit
         await session.rollback()
     async with hook_app.runtime.sessionmaker() as session:
         after = await session.scalar(

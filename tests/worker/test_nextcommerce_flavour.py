@@ -14,14 +14,14 @@ from tests.worker.receiver import Receiver
 from ticketry.app import TicketryApp
 from ticketry.domain.accounts.services import account_get
 from ticketry.domain.webhooks.services import subscription_create
-from ticketry.worker.flavours import flavour_get
+from ticketry.registries import webhook_flavours
 
 
 async def test_nextcommerce_envelope_is_delivered_and_signed(
     hook_app: TicketryApp, receiver: Receiver
 ) -> None:
     tenant = await make_tenant(hook_app)
-    flavour = flavour_get("nextcommerce")
+    flavour = webhook_flavours()["nextcommerce"]
     assert hook_app.runtime is not None
     async with hook_app.runtime.sessionmaker() as session:
         account = await account_get(session, slug=tenant.slug)
@@ -35,6 +35,7 @@ async def test_nextcommerce_envelope_is_delivered_and_signed(
             allowed_events=flavour.event_names,
             allow_private=True,
         )
+        await session.commit()
     transport = httpx.ASGITransport(app=hook_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         ticket = await create_ticket(client, tenant)

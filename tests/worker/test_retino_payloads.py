@@ -14,7 +14,7 @@ from tests.factories import add_product, create_ticket
 from ticketry.app import TicketryApp
 from ticketry.domain.events.models import Event
 from ticketry.domain.tickets.models import Ticket
-from ticketry.worker.flavours import flavour_get
+from ticketry.registries import webhook_flavours
 
 
 async def _events(app: TicketryApp, account_id: int) -> list[Event]:
@@ -30,7 +30,7 @@ async def _events(app: TicketryApp, account_id: int) -> list[Event]:
 async def _build(app: TicketryApp, events: list[Event]) -> dict[int, Any]:
     assert app.runtime is not None
     async with app.runtime.sessionmaker() as session:
-        return await flavour_get("retino").build(session, events)
+        return await webhook_flavours()["retino"].build(session, events)
 
 
 async def test_batch_payloads_carry_their_own_tickets(

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from ticketry.domain.webhooks.addresses import BlockedURL, Target, url_resolve
+from ticketry.domain.webhooks.flavours import Flavours
 from ticketry.settings import Settings
-from ticketry.worker.flavours import flavours
 from ticketry.worker.signing import (
     DELIVERY_HEADER,
     EVENT_ID_HEADER,
@@ -149,7 +149,12 @@ def _pinned(url: str, address: str, v6: bool) -> str:
 
 
 async def send(
-    client: httpx.AsyncClient, item: Claimed, settings: Settings, resolver: Resolver | None = None
+    client: httpx.AsyncClient,
+    item: Claimed,
+    settings: Settings,
+    resolver: Resolver | None = None,
+    *,
+    flavours: Flavours,
 ) -> Outcome:
     """One POST. Never raises: every failure becomes an Outcome with an error."""
     body = item.payload.encode()
@@ -161,7 +166,7 @@ async def send(
             target = await url_resolve(item.url, allow_private=settings.webhook_allow_private)
     except BlockedURL as exc:
         return Outcome(None, 0, "", f"Blocked: {exc}")
-    flavour = flavours().get(item.flavour)
+    flavour = flavours.get(item.flavour)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ticketry.domain.events.models import Event
 from ticketry.domain.types import utcnow
 from ticketry.domain.upsert import dialect_name, insert_for
+from ticketry.domain.webhooks.flavours import Flavour, Flavours
 from ticketry.domain.webhooks.models import (
     PENDING,
     WebhookDelivery,
@@ -43,7 +44,6 @@ from ticketry.domain.webhooks.models import (
     WebhookSubscription,
     WorkerCursor,
 )
-from ticketry.worker.flavours import Flavour, flavours
 
 CURSOR = "webhooks"
 GRACE = timedelta(minutes=5)
@@ -143,7 +143,9 @@ def ordering_key(event: Event) -> str | None:
     return f"{event.entity_type}:{event.entity_id}"
 
 
-async def _build(session: AsyncSession, events: list[Event]) -> list[dict[str, Any]]:
+async def _build(
+    session: AsyncSession, events: list[Event], registry: Flavours
+) -> list[dict[str, Any]]:
     """The delivery rows for ``events`` (nothing is written here)."""
     accounts = {e.account_id for e in events}
     subs = list(
@@ -158,7 +160,6 @@ async def _build(session: AsyncSession, events: list[Event]) -> list[dict[str, A
     )
     if not subs:
         return []
-    registry = flavours()
     rows: list[dict[str, Any]] = []
     now = utcnow()
     by_flavour: dict[str, list[WebhookSubscription]] = {}
@@ -279,6 +280,7 @@ async def _mark(session: AsyncSession, event_ids: list[int]) -> set[int]:
 async def fanout_pass(
     session: AsyncSession,
     *,
+    flavours: Flavours,
     read_session: AsyncSession | None = None,
     horizon: Horizon | None = None,
     batch: int = BATCH,
@@ -301,7 +303,7 @@ async def fanout_pass(
         if read_session is not None:
             await read_session.rollback()
     looked = await _candidates(reader, horizon, batch)
-    rows = await _build(reader, looked.events) if looked.events else []
+    rows = await _build(reader, looked.events, flavours) if looked.events else []
     found = [e.id for e in looked.events]
     if read_session is not None:
         await read_session.rollback()  # end the read snapshot before writing (expires events)

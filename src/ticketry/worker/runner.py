@@ -47,11 +47,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url
 from ticketry.domain.requests.models import IdempotencyRecord, RateLimitCounter
 from ticketry.domain.types import utcnow
+from ticketry.domain.webhooks.flavours import Flavours
 from ticketry.settings import Settings
 from ticketry.worker.claim import Due, Schedule, claim, due_in_order
 from ticketry.worker.deliver import Claimed, Clients, Outcome, Resolver, send
 from ticketry.worker.fanout import Horizon, cursor_advance, fanout_pass
-from ticketry.worker.flavours import flavours
 from ticketry.worker.record import record
 
 log = logging.getLogger("ticketry.worker")
@@ -64,8 +64,11 @@ BUSY_POLL_SECONDS = 0.02  # … fan-out looks for the next one this often
 
 
 class Worker:
-    def __init__(self, settings: Settings, engine: AsyncEngine | None = None) -> None:
+    def __init__(
+        self, settings: Settings, engine: AsyncEngine | None = None, *, flavours: Flavours
+    ) -> None:
         self.settings = settings
+        self.flavours = flavours  # the payload formats, built by app.py or cli.py
         self.concurrency = max(settings.worker_concurrency, 1)
         self.per_subscription = max(settings.webhook_subscription_concurrency, 1)
         self._own_engine = engine is None
@@ -81,7 +84,6 @@ class Worker:
             concurrency=self.concurrency, timeout=settings.webhook_timeout_seconds
         )
         self.resolver = Resolver(allow_private=settings.webhook_allow_private)
-        flavours()  # import the faces' payload formats now, not on the first event
         self.horizon = Horizon()
         self.schedule = Schedule(
             per_subscription=self.per_subscription,
@@ -118,11 +120,12 @@ class Worker:
         """One fan-out pass; the number of events handled."""
         async with self.sessions() as session:
             if self.read_sessions is None:
-                fanned = await fanout_pass(session, horizon=self.horizon)
+                fanned = await fanout_pass(session, flavours=self.flavours, horizon=self.horizon)
             else:
                 async with self.read_sessions() as reader:
                     fanned = await fanout_pass(
                         session,
+                        flavours=self.flavours,
                         read_session=reader,
                         horizon=self.horizon,
                         write_lock=self._write_lock,
@@ -182,7 +185,9 @@ class Worker:
     async def _send(self, item: Claimed) -> None:
         try:
             async with self.clients.client(item.url) as client:
-                outcome = await send(client, item, self.settings, self.resolver)
+                outcome = await send(
+                    client, item, self.settings, self.resolver, flavours=self.flavours
+                )
         except Exception as exc:  # a bug must not leave the delivery claimed until its lease ends
             log.exception("sending delivery %s failed", item.public_id)
             outcome = Outcome(None, 0, "", f"{type(exc).__name__}: {exc}"[:500])
@@ -343,13 +348,13 @@ def _try_lock(path: Path) -> IO[str] | None:
     return handle
 
 
-async def run_in_process(settings: Settings, stop: asyncio.Event) -> None:
+async def run_in_process(settings: Settings, stop: asyncio.Event, *, flavours: Flavours) -> None:
     """The server's worker task: only the server process holding the lock runs it."""
     path = _lock_path(settings)
     while not stop.is_set():
         handle = _try_lock(path)
         if handle is not None:
-            worker = Worker(settings)
+            worker = Worker(settings, flavours=flavours)
             try:
                 await worker.run(stop)
             finally:

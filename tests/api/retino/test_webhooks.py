@@ -282,9 +282,9 @@ async def test_a_next_commerce_subscription_keeps_its_event_names(
 ) -> None:
     from ticketry.domain.accounts.services import account_get
     from ticketry.domain.webhooks.services import subscription_create
-    from ticketry.worker.flavours import flavour_get
+    from ticketry.registries import webhook_flavours
 
-    nextcommerce = flavour_get("nextcommerce")
+    nextcommerce = webhook_flavours()["nextcommerce"]
     assert hook_app.runtime is not None
     async with hook_app.runtime.sessionmaker() as session:
         account = await account_get(session, slug=htenant.slug)
@@ -298,6 +298,7 @@ async def test_a_next_commerce_subscription_keeps_its_event_names(
             allowed_events=nextcommerce.event_names,
             allow_private=True,
         )
+        await session.commit()
         sub_id = str(sub.public_id)
     url = f"/api/v2/webhooks/{sub_id}"
     # Next Commerce's names are valid for it; Retino-only names are not.

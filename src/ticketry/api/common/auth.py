@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from litestar.connection import ASGIConnection
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.api.common.credential_cache import CredentialCache, detached, snapshot
+from ticketry.credential_cache import CredentialCache, detached, snapshot
 from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.accounts.rights import user_has_right
 from ticketry.domain.accounts.services import token_authenticate, token_hash

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ticketry.api.common.state import Runtime
 from ticketry.db import create_engine
+from ticketry.runtime import Runtime
 
 _engines: dict[int, tuple[Runtime, AsyncEngine]] = {}
 

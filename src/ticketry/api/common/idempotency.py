@@ -27,8 +27,8 @@ from litestar.types import ASGIApp
 
 from ticketry.api.common.bookkeeping import bookkeeping_engine
 from ticketry.api.common.ratelimit import caller_key
-from ticketry.api.common.state import Runtime
 from ticketry.domain.requests import services as store
+from ticketry.runtime import Runtime
 
 log = logging.getLogger("ticketry.idempotency")
 

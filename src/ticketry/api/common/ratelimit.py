@@ -31,8 +31,8 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Scope
 
 from ticketry.api.common.bookkeeping import bookkeeping_engine
-from ticketry.api.common.state import Runtime
 from ticketry.domain.requests.services import rate_limit_hit
+from ticketry.runtime import Runtime
 from ticketry.settings import Settings
 
 log = logging.getLogger("ticketry.ratelimit")

@@ -12,10 +12,10 @@ from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecuritySch
 
 from ticketry.api.common.openapi import openapi_document
 from ticketry.api.common.ratelimit import RateLimit, drf_throttled
-from ticketry.api.common.state import provide_session_read_only_get
 from ticketry.api.nextcommerce import attachments, schemas, tickets, tickettypes
 from ticketry.api.nextcommerce.deps import provide_caller
 from ticketry.api.nextcommerce.errors import EXCEPTION_HANDLERS
+from ticketry.runtime import provide_session_read_only_get
 from ticketry.settings import Settings
 
 PREFIX = "/api/admin"

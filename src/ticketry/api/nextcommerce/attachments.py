@@ -7,7 +7,6 @@ from litestar.datastructures import UploadFile
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.api.common.downloads import file_response
 from ticketry.api.nextcommerce import schemas as s
 from ticketry.api.nextcommerce.deps import Caller, check_id
 from ticketry.api.nextcommerce.serializers import files_base
@@ -17,6 +16,7 @@ from ticketry.domain.files.models import StoredFile
 from ticketry.domain.files.services import files_store
 from ticketry.domain.files.storage import get_file_store
 from ticketry.domain.types import utcnow
+from ticketry.http.downloads import file_response
 
 # What a comment may carry; the type is decided by the bytes, never by the name or header.
 ALLOWED_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"})

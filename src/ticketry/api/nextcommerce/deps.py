@@ -11,9 +11,9 @@ import msgspec
 from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.api.common.credential_cache import CredentialCache, detached, snapshot
 from ticketry.api.common.decoding import collect_errors, decode_struct, parse_json
 from ticketry.api.nextcommerce.errors import BadVersion
+from ticketry.credential_cache import CredentialCache, detached, snapshot
 from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.accounts.rights import TICKETS_EDIT, TICKETS_VIEW, user_has_right
 from ticketry.domain.errors import (

@@ -23,7 +23,6 @@ from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.api.common.state import provide_session
 from ticketry.domain.accounts.models import User
 from ticketry.domain.accounts.passwords import password_verify
 from ticketry.domain.accounts.rights import TICKETS_VIEW, user_has_right
@@ -39,6 +38,7 @@ from ticketry.domain.oauth.services import (
     oauth_revoke,
     scopes_parse,
 )
+from ticketry.runtime import provide_session
 
 PREFIX = "/oauth2"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

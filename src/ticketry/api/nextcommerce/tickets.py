@@ -196,11 +196,8 @@ async def tickets_create(request: Request, db: AsyncSession, caller: Caller) -> 
     body = await read_body(request, s.TicketWrite, **_TICKET_FORM)  # type: ignore[arg-type]
     data = await _write_data(db, caller, body)
     data.channel = "api"
-    has_comment = body.comment is not UNSET
-    ticket = await services.ticket_create(
-        db, account=caller.account, actor=caller.user, data=data, commit=not has_comment
-    )
-    if has_comment:
+    ticket = await services.ticket_create(db, account=caller.account, actor=caller.user, data=data)
+    if body.comment is not UNSET:
         await _comment(db, caller, ticket.id, body.comment, nest="comment")  # type: ignore[arg-type]
     return await ticket_out(request, db, caller, ticket.id)
 
@@ -218,16 +215,14 @@ async def _update(
     await queries.ticket_id_for(db, account_id=caller.account.id, ref=check_id(ticket_id))
     body = await read_body(request, s.TicketWrite, partial=partial, **_TICKET_FORM)  # type: ignore[arg-type]
     data = await _write_data(db, caller, body)
-    has_comment = body.comment is not UNSET
     await services.ticket_update(
         db,
         account=caller.account,
         actor=caller.user,
         ref=ticket_id,
         data=data,
-        commit=not has_comment,
     )
-    if has_comment:
+    if body.comment is not UNSET:
         await _comment(db, caller, ticket_id, body.comment, nest="comment")  # type: ignore[arg-type]
     return await ticket_out(request, db, caller, ticket_id)
 

@@ -1,4 +1,4 @@
-"""The Next Commerce webhook flavour for the outbox worker (``worker/flavours.py``).
+"""The Next Commerce webhook flavour for the outbox worker (``domain/webhooks/flavours.py``).
 
 ``ticket.created`` and ``ticket.updated`` carry the ticket exactly as ``GET /tickets/{id}/``
 shows it, in the vendor's envelope, signed with ``X-29Next-Signature`` (hex HMAC-SHA256 of
@@ -21,7 +21,7 @@ from ticketry.domain.accounts.models import Account
 from ticketry.domain.events.models import Event
 from ticketry.domain.tickets.queries import ticket_get_many
 from ticketry.domain.types import utcnow
-from ticketry.worker.flavours import Built
+from ticketry.domain.webhooks.flavours import Built, Flavours
 
 API_VERSION = "2024-04-01"
 
@@ -121,3 +121,7 @@ class NextCommerceFlavour:
 
 
 NEXTCOMMERCE = NextCommerceFlavour()
+
+
+def register(registry: Flavours) -> None:
+    registry.register(NEXTCOMMERCE)

@@ -9,11 +9,11 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
-from ticketry.api.common.state import provide_session
 from ticketry.api.paymenter import messages, tickets
 from ticketry.api.paymenter.auth import provide_api_key
 from ticketry.api.paymenter.errors import EXCEPTION_HANDLERS
 from ticketry.api.paymenter.openapi import paymenter_openapi
+from ticketry.runtime import provide_session
 
 PREFIX = "/api/v1/admin"
 SCHEMA_PATH = f"{PREFIX}/schema"

@@ -15,11 +15,11 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import Receive, Scope, Send
 
 from ticketry.api.common.openapi import openapi_document
-from ticketry.api.common.state import provide_session
 from ticketry.api.portos import auth, schemas, tickets
 from ticketry.api.portos.deps import provide_principal
 from ticketry.api.portos.errors import EXCEPTION_HANDLERS
 from ticketry.api.portos.responses import PortosResponse
+from ticketry.runtime import provide_session
 
 PREFIX = "/api/portos"
 SCHEMA_PATH = f"{PREFIX}/schema"

@@ -17,7 +17,7 @@ from ticketry.domain.accounts.sessions import (
     session_sign_in,
 )
 from ticketry.domain.errors import Code, ErrorCollector, Unauthenticated
-from ticketry.domain.tickets.pos import POS_RIGHTS
+from ticketry.domain.tickets.policy import POS_RIGHTS
 
 
 def user_out(user: User, device_name: str | None) -> s.UserOut:

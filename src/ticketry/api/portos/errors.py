@@ -22,7 +22,7 @@ from ticketry.domain.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from ticketry.domain.tickets.pos import VersionMismatch
+from ticketry.domain.tickets.errors import VersionMismatch
 
 log = logging.getLogger("ticketry.api.portos")
 

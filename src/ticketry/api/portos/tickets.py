@@ -15,7 +15,7 @@ from ticketry.api.portos.ndata import parse_query
 from ticketry.api.portos.responses import PortosResponse
 from ticketry.api.portos.serializers import PROJECTION, close_data, ticket_data, ticket_out
 from ticketry.domain.errors import NotFound, ValidationFailed
-from ticketry.domain.tickets import pos, queries
+from ticketry.domain.tickets import queries, services
 from ticketry.domain.tickets.filters import Sort, TicketFilter
 
 
@@ -78,13 +78,14 @@ async def tickets_create(
             public_id = uuid.UUID(body.id)
         except ValueError as exc:
             raise ValidationFailed.single("id", "Must be a UUID.") from exc
-    await pos.ticket_pos_save(
+    await services.ticket_save(
         db,
         account=principal.account,
         actor=principal.user,
         public_id=public_id,
         data=ticket_data(body, device_name=_device(principal)),
         create_only=True,
+        till=True,
     )
     return await _view(db, principal, public_id)
 
@@ -104,13 +105,14 @@ async def tickets_put(
     except ValueError as exc:
         raise ValidationFailed.single("id", "Must be a UUID.") from exc
     body = await read_body(request, s.TicketIn)
-    _, created = await pos.ticket_pos_save(
+    _, created = await services.ticket_save(
         db,
         account=principal.account,
         actor=principal.user,
         public_id=public_id,
         data=ticket_data(body, device_name=_device(principal)),
         expected_version=body.v if body.v is not None else v,
+        till=True,
     )
     out = await _view(db, principal, public_id)
     return PortosResponse(out, status_code=201 if created else 200)
@@ -119,8 +121,8 @@ async def tickets_put(
 @delete("/tickets/{ticket_id:str}", operation_id="tickets_delete", summary="Delete")
 async def tickets_delete(db: AsyncSession, principal: Principal, ticket_id: str) -> None:
     """Deletes an open ticket; a closed (fiscal) ticket cannot be deleted (403)."""
-    await pos.ticket_pos_delete(
-        db, account=principal.account, actor=principal.user, public_id=_ticket_id(ticket_id)
+    await services.ticket_delete(
+        db, account=principal.account, actor=principal.user, ref=_ticket_id(ticket_id), till=True
     )
 
 
@@ -139,13 +141,14 @@ async def tickets_close(
     info = close_data(body)
     if info.device_name is None:
         info.device_name = _device(principal)
-    await pos.ticket_pos_close(
+    await services.ticket_close(
         db,
         account=principal.account,
         actor=principal.user,
-        public_id=public_id,
-        info=info,
+        ref=public_id,
+        close_info=info,
         expected_version=body.v,
+        till=True,
     )
     return await _view(db, principal, public_id)
 

@@ -13,7 +13,6 @@ from litestar.openapi.spec import Components, SecurityScheme
 from ticketry.api.common.idempotency import Idempotency
 from ticketry.api.common.openapi import openapi_document
 from ticketry.api.common.ratelimit import RateLimit
-from ticketry.api.common.state import provide_session_read_only_get
 from ticketry.api.retino import (
     lookups,
     notes,
@@ -27,6 +26,7 @@ from ticketry.api.retino import (
 )
 from ticketry.api.retino.deps import provide_principal
 from ticketry.api.retino.errors import EXCEPTION_HANDLERS
+from ticketry.runtime import provide_session_read_only_get
 
 PREFIX = "/api/v2"
 SCHEMA_PATH = f"{PREFIX}/schema"

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.common.auth import Principal, authenticate_token
 from ticketry.api.common.decoding import decode_struct, parse_json
-from ticketry.api.common.state import Runtime
 from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.pagination import PageRequest
+from ticketry.runtime import Runtime
 
 S = TypeVar("S", bound=msgspec.Struct)
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.common.auth import Principal
-from ticketry.api.common.downloads import file_response
 from ticketry.api.retino import schemas as s
 from ticketry.api.retino.deps import read_body, runtime
 from ticketry.domain.accounts.rights import TICKETS_EDIT, TICKETS_VIEW
@@ -20,6 +19,7 @@ from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.refunds import services as refunds
 from ticketry.domain.refunds.models import CreditNote
 from ticketry.domain.tickets.models import Ticket
+from ticketry.http.downloads import file_response
 
 
 @post(

@@ -18,7 +18,7 @@ from ticketry.domain.orders.models import Order, Store
 from ticketry.domain.refunds.models import CreditNote
 from ticketry.domain.tickets.models import Ticket
 from ticketry.domain.tickets.queries import TicketRecord, ticket_get_many
-from ticketry.worker.flavours import Built
+from ticketry.domain.webhooks.flavours import Built, Flavours
 
 # Domain event type → Retino event name. Closing is a ticket update for Retino; reopening
 # already comes with a ticket.updated event of its own; notes and messages are not
@@ -204,4 +204,9 @@ class RetinoFlavour:
 
 RETINO = RetinoFlavour()
 
-__all__ = ["EVENT_NAMES", "RETINO", "TEST_EVENT", "RetinoFlavour"]
+
+def register(registry: Flavours) -> None:
+    registry.register(RETINO)
+
+
+__all__ = ["EVENT_NAMES", "RETINO", "TEST_EVENT", "RetinoFlavour", "register"]

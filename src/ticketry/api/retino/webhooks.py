@@ -22,7 +22,6 @@ from ticketry.domain.types import utcnow
 from ticketry.domain.webhooks import queries, services
 from ticketry.domain.webhooks.models import PENDING, SENDING, WebhookDelivery, WebhookSubscription
 from ticketry.domain.webhooks.queries import DeliveryView
-from ticketry.worker.flavours import flavour_get
 
 
 def webhook_out(sub: WebhookSubscription) -> w.WebhookOut:
@@ -153,7 +152,7 @@ async def _update(
     current = await queries.subscription_get(db, account_id=principal.account.id, ref=webhook_id)
     # A subscription keeps its own payload format (one made for Next Commerce through the CLI
     # or the desk takes Next Commerce's event names), whichever API edits it.
-    allowed = flavour_get(current.flavour).event_names
+    allowed = runtime(request).flavours[current.flavour].event_names
     body: w.WebhookPatch | w.WebhookPut = await read_body(
         request, w.WebhookPatch if partial else w.WebhookPut, partial=partial
     )

@@ -112,7 +112,7 @@ async def internal_note_create(
         ticket_id=ticket.id,
         actor_user_id=actor.id if actor else None,
     )
-    await session.commit()
+    await session.flush()
     return message
 
 
@@ -127,7 +127,6 @@ async def message_create(
     author_contact_id: int | None = None,
     from_email: str | None = None,
     file_ids: list[int] | None = None,
-    commit: bool = True,
 ) -> Message:
     """Add a message to a ticket's conversation.
 
@@ -179,8 +178,7 @@ async def message_create(
         actor_user_id=author_user.id if author_user else None,
         data={"is_public": is_public},
     )
-    if commit:
-        await session.commit()
+    await session.flush()
     return message
 
 
@@ -208,4 +206,4 @@ async def message_delete(
         data={"is_public": message.is_public},
     )
     await session.delete(message)
-    await session.commit()
+    await session.flush()

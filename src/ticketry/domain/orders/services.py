@@ -57,7 +57,7 @@ async def store_create(
     store_id = await session.scalar(stmt)
     if store_id is None:
         raise ValidationFailed.single("store_id", Code.UNIQUE, value=code)
-    await session.commit()
+    await session.flush()
     store = await session.get(Store, store_id)
     assert store is not None
     return store
@@ -167,7 +167,7 @@ async def order_update(
         actor_user_id=actor.id if actor else None,
         data={"fields": changed},
     )
-    await session.commit()
+    await session.flush()
     return order
 
 
@@ -188,7 +188,6 @@ async def order_set_status(
     column = f"{kind}_status"
     previous = getattr(order, column)
     if previous == name:
-        await session.commit()
         return order
     now = utcnow()
     setattr(order, column, name)
@@ -205,5 +204,5 @@ async def order_set_status(
         actor_user_id=actor.id if actor else None,
         data={"kind": kind, "from": previous, "to": name},
     )
-    await session.commit()
+    await session.flush()
     return order

@@ -53,7 +53,7 @@ async def credit_note_attach_file(
         actor_user_id=actor.id if actor else None,
         data={"file": str(stored.public_id)},
     )
-    await session.commit()
+    await session.flush()
     return note
 
 

@@ -163,7 +163,7 @@ async def ticket_item_add(
     session.add(row)
     await session.flush()
     await _touch(session, ticket, actor, "ticket.product_added", row, {})
-    await session.commit()
+    await session.flush()
     return row
 
 
@@ -186,7 +186,7 @@ async def ticket_item_update(
     item_apply(row, data)
     row.updated_at = utcnow()
     await _touch(session, ticket, actor, "ticket.product_updated", row, {})
-    await session.commit()
+    await session.flush()
     return row
 
 
@@ -201,7 +201,7 @@ async def ticket_item_remove(
     await session.delete(row)
     await session.flush()
     await ticket_search_refresh(session, ticket=ticket)
-    await session.commit()
+    await session.flush()
 
 
 async def ticket_item_get(

@@ -1,50 +1,24 @@
-"""Point-of-sale tickets (receipts): writing the POS fields, the till's rights, fiscal
-close and delete. Usable by every face; the PORTOS face is its first user."""
+"""Point-of-sale tickets (receipts): the POS section of a ticket write.
+
+Helpers of the ticket services (``services.py`` owns every ticket write and calls these):
+checking and writing the POS fields and receipt lines, the employee a receipt defaults to,
+and the fiscal printer's close info. Who may do what at a till is ``policy.py``'s."""
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.domain.accounts.models import Account, User
-from ticketry.domain.errors import Code, Conflict, ErrorCollector, Forbidden, ValidationFailed
-from ticketry.domain.tickets import services
-from ticketry.domain.tickets.commands import (
-    CloseInfoData,
-    CustomerData,
-    PosTicketData,
-    TicketData,
-)
+from ticketry.domain.accounts.models import User
+from ticketry.domain.errors import Code, ErrorCollector, ValidationFailed
+from ticketry.domain.tickets.commands import CloseInfoData, PosTicketData
 from ticketry.domain.tickets.models import Ticket, TicketItem
+from ticketry.domain.tickets.policy import employee_email
 from ticketry.domain.tickets.pos_math import item_math, retino_prices, ticket_math
 from ticketry.domain.validation import check_text
-
-# Rights a till checks (kept in ``users.rights``; the admin role has them all).
-TICKET_CREATE = "TicketCreate"
-TICKET_UPDATE = "TicketUpdate"
-TICKET_UPDATE_ANY = "TicketUpdateAny"
-TICKET_RENAME = "TicketRename"
-TICKET_SET_DISCOUNT = "TicketSetDiscount"
-TICKET_SET_CUSTOMER = "TicketSetCustomer"
-TICKET_HANDOVER = "TicketHandover"
-TICKET_TAKEOVER = "TicketTakeover"
-TICKET_DELETE = "TicketDelete"
-POS_RIGHTS = (
-    TICKET_CREATE,
-    TICKET_UPDATE,
-    TICKET_UPDATE_ANY,
-    TICKET_RENAME,
-    TICKET_SET_DISCOUNT,
-    TICKET_SET_CUSTOMER,
-    TICKET_HANDOVER,
-    TICKET_TAKEOVER,
-    TICKET_DELETE,
-)
 
 _MAX_RATE = Decimal(100)
 _MAX_MONEY = Decimal("1000000000")  # unit prices, quantities and rounding below 10^9
@@ -79,28 +53,6 @@ _TICKET_COLUMNS = (
     "customer_discount_rate",
     "rounding_amount",
 )
-
-
-class VersionMismatch(Conflict):
-    """The client wrote against a version of the resource that is no longer current."""
-
-    def __init__(self, *, name: str, id: str, version: int) -> None:
-        super().__init__(f"{name} {id} is at version {version}.")
-        self.name, self.id, self.version = name, id, version
-
-
-class TicketClosed(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("The ticket is closed; closed tickets cannot be changed.")
-
-
-def pos_has_right(user: User, right: str) -> bool:
-    return user.role == "admin" or right in (user.rights or ())
-
-
-def _require(user: User, right: str) -> None:
-    if not pos_has_right(user, right):
-        raise Forbidden(f"The right {right} is required.")
 
 
 def _check_rate(errors: ErrorCollector, field: str, value: Decimal | None) -> None:
@@ -250,146 +202,20 @@ async def ticket_pos_apply(
     ticket.total_price, ticket.discount_amount = totals.total_price, totals.discount_amount
 
 
-async def _locked(session: AsyncSession, account_id: int, public_id: uuid.UUID) -> Ticket | None:
-    return await session.scalar(
-        select(Ticket)
-        .where(Ticket.account_id == account_id, Ticket.public_id == public_id)
-        .with_for_update()
-    )
-
-
-async def _employee_email(session: AsyncSession, user_id: int | None) -> str | None:
-    if user_id is None:
-        return None
-    return await session.scalar(select(User.email).where(User.id == user_id))
-
-
-async def pos_rights_check(
-    session: AsyncSession, *, actor: User, existing: Ticket | None, data: TicketData
+async def pos_employee_default(
+    session: AsyncSession, *, pos: PosTicketData, existing: Ticket | None, actor: User
 ) -> None:
-    """PORTOS "Ticket Operations and User Rights", for a create or an update."""
-    pos = data.pos if isinstance(data.pos, PosTicketData) else None
-    new_employee = pos.employee_email if pos is not None else None
-    me = actor.email
-    if existing is None:
-        _require(actor, TICKET_CREATE)
-        if new_employee and new_employee.lower() != me:
-            _require(actor, TICKET_HANDOVER)
-        if pos is not None and (pos.discount_rate or 0) != 0:
-            if pos.discount_rate != pos.customer_discount_rate:
-                _require(actor, TICKET_SET_DISCOUNT)
-        customer = data.customer if isinstance(data.customer, CustomerData) else None
-        if (pos is not None and pos.customer_card_serial_number) or (
-            customer is not None and (customer.email or customer.name)
-        ):
-            _require(actor, TICKET_SET_CUSTOMER)
+    """No employee given: the caller's receipt when new, its owner unchanged otherwise."""
+    if pos.employee_email:
         return
-    owner = await _employee_email(session, existing.employee_id)
-    _require(actor, TICKET_UPDATE if owner in (None, me) else TICKET_UPDATE_ANY)
-    if isinstance(data.subject, str) and data.subject != existing.subject:
-        _require(actor, TICKET_RENAME)
-    if pos is not None:
-        if (new_employee or None) != owner:
-            if owner not in (None, me) and (new_employee or "").lower() == me:
-                _require(actor, TICKET_TAKEOVER)
-                _require(actor, TICKET_UPDATE_ANY)
-            elif new_employee:
-                _require(actor, TICKET_HANDOVER)
-        rate = pos.discount_rate or Decimal(0)
-        if rate != (existing.discount_rate or 0) and rate != 0:
-            if rate != pos.customer_discount_rate:
-                _require(actor, TICKET_SET_DISCOUNT)
-        if pos.customer_card_serial_number and (
-            pos.customer_card_serial_number != existing.customer_card_serial_number
-        ):
-            _require(actor, TICKET_SET_CUSTOMER)
-    if isinstance(data.customer, CustomerData):
-        email = data.customer.email
-        if isinstance(email, str) and email and email.lower() != existing.customer_email:
-            _require(actor, TICKET_SET_CUSTOMER)
+    if existing is None:
+        pos.employee_email = actor.email
+    else:
+        pos.employee_email = await employee_email(session, existing.employee_id)
 
 
-async def ticket_pos_save(
-    session: AsyncSession,
-    *,
-    account: Account,
-    actor: User,
-    public_id: uuid.UUID,
-    data: TicketData,
-    expected_version: int | None = None,
-    create_only: bool = False,
-    _retried: bool = False,
-) -> tuple[Ticket, bool]:
-    """Create the ticket with this public id, or update it while it is open.
-
-    Returns the ticket and whether it was created. A closed ticket is read-only.
-    """
-    existing = await _locked(session, account.id, public_id)
-    if isinstance(data.pos, PosTicketData) and not data.pos.employee_email:
-        # No employee given: the caller's ticket when new, unchanged otherwise.
-        owner = await _employee_email(session, existing.employee_id) if existing else None
-        data.pos.employee_email = owner if existing is not None else actor.email
-    if existing is not None:
-        if create_only:
-            raise ValidationFailed.single("id", Code.UNIQUE, entity="ticket", value=str(public_id))
-        if existing.closed_at is not None:
-            raise TicketClosed()
-        if expected_version is not None and existing.version != expected_version:
-            raise VersionMismatch(name="Ticket", id=str(public_id), version=existing.version)
-        await pos_rights_check(session, actor=actor, existing=existing, data=data)
-        ticket = await services.ticket_update(
-            session, account=account, actor=actor, ref=existing.id, data=data
-        )
-        return ticket, False
-    await pos_rights_check(session, actor=actor, existing=None, data=data)
-    data.public_id = public_id
-    if data.status is None or not isinstance(data.status, str):
-        data.status = "open"
-    data.channel = "pos"
-    try:
-        ticket = await services.ticket_create(session, account=account, actor=actor, data=data)
-    except IntegrityError:
-        # Another request created this id meanwhile: this one becomes its update.
-        await session.rollback()
-        await session.refresh(account)
-        await session.refresh(actor)
-        if create_only or _retried:
-            raise ValidationFailed.single(
-                "id", Code.UNIQUE, entity="ticket", value=str(public_id)
-            ) from None
-        return await ticket_pos_save(
-            session,
-            account=account,
-            actor=actor,
-            public_id=public_id,
-            data=data,
-            expected_version=expected_version,
-            _retried=True,
-        )
-    return ticket, True
-
-
-async def ticket_pos_close(
-    session: AsyncSession,
-    *,
-    account: Account,
-    actor: User,
-    public_id: uuid.UUID,
-    info: CloseInfoData,
-    expected_version: int | None = None,
-) -> Ticket:
-    """Fiscal close: record the printer's close info and close the ticket."""
-    ticket = await _locked(session, account.id, public_id)
-    if ticket is None:
-        from ticketry.domain.errors import NotFound
-
-        raise NotFound()
-    if ticket.closed_at is not None:
-        raise TicketClosed()
-    if expected_version is not None and ticket.version != expected_version:
-        raise VersionMismatch(name="Ticket", id=str(public_id), version=ticket.version)
-    owner = await _employee_email(session, ticket.employee_id)
-    _require(actor, TICKET_UPDATE if owner in (None, actor.email) else TICKET_UPDATE_ANY)
+def pos_close_info_apply(ticket: Ticket, info: CloseInfoData) -> None:
+    """Check what the fiscal printer reported and record it on the ticket being closed."""
     errors = ErrorCollector()
     for field in ("device_name", "fiscal_name", "fiscal_memory_serial_number"):
         check_text(errors, field, getattr(info, field), getattr(Ticket, f"close_{field}"))
@@ -403,20 +229,3 @@ async def ticket_pos_close(
     ticket.close_number = info.number
     ticket.close_daily_sales_report_number = info.daily_sales_report_number
     ticket.close_fiscal_memory_serial_number = info.fiscal_memory_serial_number
-    closed, _ = await services.ticket_close(session, account=account, actor=actor, ref=ticket.id)
-    return closed
-
-
-async def ticket_pos_delete(
-    session: AsyncSession, *, account: Account, actor: User, public_id: uuid.UUID
-) -> None:
-    """Delete an open ticket with its lines; a closed (fiscal) ticket is kept."""
-    ticket = await _locked(session, account.id, public_id)
-    if ticket is None:
-        from ticketry.domain.errors import NotFound
-
-        raise NotFound()
-    _require(actor, TICKET_DELETE)
-    if ticket.closed_at is not None:
-        raise TicketClosed()
-    await services.ticket_delete(session, account=account, actor=actor, ref=ticket.id)

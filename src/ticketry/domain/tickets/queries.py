@@ -298,8 +298,8 @@ async def _by_refs(
         if len(refs) <= 4:  # the common shapes; batches of many ids are built each time
             _REFS_READS[shape] = made
     key, build, slots = made
-    values = {"a": [account_id], "i": ints, "u": uuids}
-    params = {name: values[kind][index] for name, (kind, index) in slots.items()}
+    values: dict[str, list[Any]] = {"a": [account_id], "i": ints, "u": uuids}
+    params = {name: values[kind][nth] for name, (kind, nth) in slots.items()}
     (document,) = await read(session, Read(key=key, build=build, params=params))
     return _records(document)
 
@@ -309,7 +309,7 @@ class _Slot(NamedTuple):
     the nth uuid ("u")."""
 
     kind: str
-    index: int
+    nth: int
 
 
 def _refs_read(projection: Projection, ints: int, uuids: int) -> tuple[Any, Any, dict[str, _Slot]]:
@@ -321,7 +321,8 @@ def _refs_read(projection: Projection, ints: int, uuids: int) -> tuple[Any, Any,
         ids=[_Slot("i", n) for n in range(ints)] or None,  # type: ignore[misc]
     )
     if uuids:
-        flt.conditions = [Condition("public_id", "in", tuple(_Slot("u", n) for n in range(uuids)))]
+        wanted = tuple(_Slot("u", n) for n in range(uuids))
+        flt.conditions = [Condition("public_id", "in", wanted)]  # type: ignore[arg-type]
     b = Binder()
     keys = _sort_keys(flt.ordering)
     ids = _ids_select(_Slot("a", 0), flt, keys, b)  # type: ignore[arg-type]

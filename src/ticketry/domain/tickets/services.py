@@ -1,31 +1,46 @@
-"""Writing tickets: create, update, close. Each call is one transaction."""
+"""Writing tickets: create, update, create-or-update by id, close, delete.
+
+Services never commit: the caller (a request, a CLI command, a job) owns the transaction.
+
+Every ticket write goes through here, whichever face asks: the rights first
+(``policy.ticket_write_check``), then the checks, the row, its point-of-sale section
+(``pos.py``), history and outbox events."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from msgspec import UNSET
 from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.catalog.models import Tag, TicketState, TicketType
 from ticketry.domain.conversations.contacts import contact_get_or_create
 from ticketry.domain.conversations.models import Contact
-from ticketry.domain.errors import Code, ErrorCollector, NotFound
+from ticketry.domain.errors import Code, ErrorCollector, NotFound, ValidationFailed
 from ticketry.domain.events.services import event_record
-from ticketry.domain.refs import Ref, ref_get_or_404
+from ticketry.domain.refs import Ref, ref_get, ref_get_or_404
 from ticketry.domain.statements import built
 from ticketry.domain.tickets.checks import ResolvedRefs, ticket_data_check
 from ticketry.domain.tickets.codes import ticket_code_allocate
-from ticketry.domain.tickets.commands import TicketData
+from ticketry.domain.tickets.commands import CloseInfoData, PosTicketData, TicketData
 from ticketry.domain.tickets.counts import ticket_count_move
+from ticketry.domain.tickets.errors import VersionMismatch
 from ticketry.domain.tickets.items import item_apply, item_check, item_new
 from ticketry.domain.tickets.models import (
     HistoryItem,
     Ticket,
     TicketItem,
     ticket_tags,
+)
+from ticketry.domain.tickets.policy import ticket_write_check
+from ticketry.domain.tickets.pos import (
+    pos_close_info_apply,
+    pos_employee_default,
+    ticket_pos_apply,
 )
 from ticketry.domain.tickets.searchdoc import (
     ItemParts,
@@ -151,10 +166,13 @@ async def ticket_create(
     account: Account,
     actor: User | None,
     data: TicketData,
-    commit: bool = True,
+    till: bool = False,
 ) -> Ticket:
-    """Create a ticket. ``commit=False`` leaves the transaction open for the caller's next
-    step (a first message), so both happen or neither does."""
+    """Create a ticket. ``till``: written at a point of sale (its rights apply, see
+    policy.py)."""
+    await ticket_write_check(
+        session, actor=actor, ticket=None, data=data, action="create", till=till
+    )
     errors = ErrorCollector()
     resolved = await ticket_data_check(session, account.id, data, errors)
     item_errors: dict[str, Any] = {}
@@ -235,8 +253,6 @@ async def ticket_create(
     session.add_all(items)
     await session.flush()  # the order binding reads the products back
     if data.pos is not UNSET:
-        from ticketry.domain.tickets.pos import ticket_pos_apply
-
         await ticket_pos_apply(session, ticket=ticket, pos=data.pos, changes={})
         parts = None  # the receipt lines are read back
 
@@ -254,8 +270,7 @@ async def ticket_create(
         ticket_id=ticket.id,
         actor_user_id=actor.id if actor else None,
     )
-    if commit:
-        await session.commit()
+    await session.flush()
     return ticket
 
 
@@ -279,13 +294,43 @@ async def ticket_update(
     data: TicketData,
     replace_custom_fields: bool = False,
     expected_version: int | None = None,
-    commit: bool = True,
+    till: bool = False,
 ) -> Ticket:
+    """Change what ``data`` sets; a change is recorded (history, ``ticket.updated``) and
+    moves the version. ``expected_version``: fail unless the ticket is at it."""
     ticket = await ref_get_or_404(session, Ticket, account_id=account.id, ref=ref, for_update=True)
-    if expected_version is not None and ticket.version != expected_version:
-        from ticketry.domain.errors import Conflict
+    return await _ticket_update_locked(
+        session,
+        ticket=ticket,
+        account=account,
+        actor=actor,
+        data=data,
+        replace_custom_fields=replace_custom_fields,
+        expected_version=expected_version,
+        till=till,
+    )
 
-        raise Conflict(f"Ticket version is {ticket.version}, not {expected_version}.")
+
+def _version_check(ticket: Ticket, expected_version: int | None) -> None:
+    if expected_version is not None and ticket.version != expected_version:
+        raise VersionMismatch(name="Ticket", id=str(ticket.public_id), version=ticket.version)
+
+
+async def _ticket_update_locked(
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    account: Account,
+    actor: User | None,
+    data: TicketData,
+    replace_custom_fields: bool,
+    expected_version: int | None,
+    till: bool,
+) -> Ticket:
+    await ticket_write_check(
+        session, actor=actor, ticket=ticket, data=data, action="update", till=till
+    )
+    _version_check(ticket, expected_version)
     errors = ErrorCollector()
     resolved = await ticket_data_check(session, account.id, data, errors)
     drop_items: list[int] = []
@@ -363,8 +408,6 @@ async def ticket_update(
         changes["products_removed"] = [drop_items, []]
         await session.execute(delete(TicketItem).where(TicketItem.id.in_(drop_items)))
     if data.pos is not UNSET:
-        from ticketry.domain.tickets.pos import ticket_pos_apply
-
         await ticket_pos_apply(session, ticket=ticket, pos=data.pos, changes=changes)
     lifecycle = _mark_closed(ticket, was_closed)
     await ticket_count_move(
@@ -372,8 +415,6 @@ async def ticket_update(
     )
 
     if not changes:
-        if commit:
-            await session.commit()
         return ticket
     ticket.version += 1
     ticket.updated_at = utcnow()
@@ -384,8 +425,7 @@ async def ticket_update(
         await ticket_bind_order(session, ticket=ticket)
     await ticket_search_refresh(session, ticket=ticket)
     _record_update(session, ticket, actor, changes, lifecycle)
-    if commit:
-        await session.commit()
+    await session.flush()
     return ticket
 
 
@@ -443,12 +483,25 @@ async def ticket_set_status(
 
 
 async def ticket_close(
-    session: AsyncSession, *, account: Account, actor: User | None, ref: Ref
+    session: AsyncSession,
+    *,
+    account: Account,
+    actor: User | None,
+    ref: Ref,
+    close_info: CloseInfoData | None = None,
+    expected_version: int | None = None,
+    till: bool = False,
 ) -> tuple[Ticket, bool]:
-    """Close the ticket. Closing a closed ticket changes nothing and emits nothing."""
+    """Close the ticket. Closing a closed ticket changes nothing and emits nothing.
+    ``close_info``: what a fiscal printer reported (a receipt's fiscal close)."""
     ticket = await ref_get_or_404(session, Ticket, account_id=account.id, ref=ref, for_update=True)
+    await ticket_write_check(
+        session, actor=actor, ticket=ticket, data=None, action="close", till=till
+    )
+    _version_check(ticket, expected_version)
+    if close_info is not None:
+        pos_close_info_apply(ticket, close_info)
     if ticket.closed_at is not None and ticket.status == "closed":
-        await session.commit()
         return ticket, False
     state = await _default_state(session, account.id, "closed")
     await ticket_count_move(
@@ -468,15 +521,18 @@ async def ticket_close(
         ticket_id=ticket.id,
         actor_user_id=actor.id if actor else None,
     )
-    await session.commit()
+    await session.flush()
     return ticket, True
 
 
 async def ticket_delete(
-    session: AsyncSession, *, account: Account, actor: User | None, ref: Ref
+    session: AsyncSession, *, account: Account, actor: User | None, ref: Ref, till: bool = False
 ) -> None:
     """Delete the ticket for good, with its conversation, products, shipments and history."""
     ticket = await ref_get_or_404(session, Ticket, account_id=account.id, ref=ref, for_update=True)
+    await ticket_write_check(
+        session, actor=actor, ticket=ticket, data=None, action="delete", till=till
+    )
     event_record(
         session,
         account_id=account.id,
@@ -491,7 +547,70 @@ async def ticket_delete(
         session, account_id=account.id, ticket_id=ticket.id, old=ticket.status, new=None
     )
     await session.delete(ticket)  # the database cascades to everything hanging off it
-    await session.commit()
+    await session.flush()
+
+
+async def ticket_save(
+    session: AsyncSession,
+    *,
+    account: Account,
+    actor: User,
+    public_id: uuid.UUID,
+    data: TicketData,
+    expected_version: int | None = None,
+    create_only: bool = False,
+    till: bool = False,
+    _retried: bool = False,
+) -> tuple[Ticket, bool]:
+    """Create the ticket with this public id, or update it (create-or-update by id).
+
+    Returns the ticket and whether it was created. At a till (``till``) the new ticket is
+    an open point-of-sale receipt, and a closed one is read-only (policy.py).
+    """
+    existing = await ref_get(session, Ticket, account_id=account.id, ref=public_id, for_update=True)
+    if isinstance(data.pos, PosTicketData):
+        await pos_employee_default(session, pos=data.pos, existing=existing, actor=actor)
+    if existing is not None:
+        if create_only:
+            raise ValidationFailed.single("id", Code.UNIQUE, entity="ticket", value=str(public_id))
+        ticket = await _ticket_update_locked(
+            session,
+            ticket=existing,
+            account=account,
+            actor=actor,
+            data=data,
+            replace_custom_fields=False,
+            expected_version=expected_version,
+            till=till,
+        )
+        return ticket, False
+    data.public_id = public_id
+    if till:
+        if data.status is None or not isinstance(data.status, str):
+            data.status = "open"
+        data.channel = "pos"
+    try:
+        ticket = await ticket_create(session, account=account, actor=actor, data=data, till=till)
+    except IntegrityError:
+        # Another request created this id meanwhile: this one becomes its update.
+        await session.rollback()
+        await session.refresh(account)
+        await session.refresh(actor)
+        if create_only or _retried:
+            raise ValidationFailed.single(
+                "id", Code.UNIQUE, entity="ticket", value=str(public_id)
+            ) from None
+        return await ticket_save(
+            session,
+            account=account,
+            actor=actor,
+            public_id=public_id,
+            data=data,
+            expected_version=expected_version,
+            till=till,
+            _retried=True,
+        )
+    return ticket, True
 
 
 def _plain(value: Any) -> Any:
@@ -502,4 +621,12 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-__all__ = ["TicketItem", "item_apply", "ticket_close", "ticket_create", "ticket_update"]
+__all__ = [
+    "TicketItem",
+    "item_apply",
+    "ticket_close",
+    "ticket_create",
+    "ticket_delete",
+    "ticket_save",
+    "ticket_update",
+]

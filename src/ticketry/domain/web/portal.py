@@ -189,8 +189,7 @@ async def portal_return_file(
         errors=errors,
     )
     if errors:
-        await session.rollback()
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors)  # the caller rolls back (photos stored so far too)
     reason = types[request.type_id]  # type: ignore[index]
     customer = order.customer or {}
     name = (
@@ -221,10 +220,9 @@ async def portal_return_file(
         author_contact_id=ticket.requester_id,
         from_email=ticket.customer_email,
         file_ids=photo_ids,
-        commit=False,
     )
     key = portal_access_add(session, ticket=ticket)
-    await session.commit()
+    await session.flush()
     return ReturnFiled(ticket=ticket, message=message, access_key=key)
 
 

@@ -79,7 +79,7 @@ async def subscription_create(
         is_active=True,
     )
     session.add(sub)
-    await session.commit()
+    await session.flush()
     return sub
 
 
@@ -127,14 +127,14 @@ async def subscription_update(
             sub.disabled_at = utcnow()
             sub.disabled_reason = "Disabled by a user."
     sub.updated_at = utcnow()
-    await session.commit()
+    await session.flush()
     return sub
 
 
 async def subscription_delete(session: AsyncSession, *, account: Account, ref: Ref) -> None:
     sub = await ref_get_or_404(session, WebhookSubscription, account_id=account.id, ref=ref)
     await session.delete(sub)
-    await session.commit()
+    await session.flush()
 
 
 async def delivery_enqueue_test(
@@ -162,7 +162,7 @@ async def delivery_enqueue_test(
         is_test=True,
     )
     session.add(delivery)
-    await session.commit()
+    await session.flush()
     return delivery
 
 
@@ -193,5 +193,5 @@ async def delivery_redeliver(
         is_redelivery=True,
     )
     session.add(delivery)
-    await session.commit()
+    await session.flush()
     return delivery

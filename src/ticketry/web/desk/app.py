@@ -9,8 +9,8 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect, Template
 
-from ticketry.api.common.state import provide_session
 from ticketry.domain.errors import Forbidden, NotFound, StorageUnavailable
+from ticketry.runtime import provide_session
 from ticketry.web.common import SECURITY_HEADERS, static_router, template_config
 from ticketry.web.desk import (
     oauth_pages,

@@ -14,8 +14,6 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.api.common.downloads import file_response
-from ticketry.api.common.state import Runtime
 from ticketry.domain.accounts.rights import SETTINGS_MANAGE, TICKETS_EDIT
 from ticketry.domain.catalog.models import TICKET_STATUSES
 from ticketry.domain.conversations.services import internal_note_create, message_create
@@ -35,6 +33,8 @@ from ticketry.domain.web.desk_queries import (
     desk_ticket_page_data,
 )
 from ticketry.domain.web.sessions import DeskIdentity
+from ticketry.http.downloads import file_response
+from ticketry.runtime import Runtime
 from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.session_pages import PREFIX
 from ticketry.web.errors import web_errors

@@ -18,12 +18,12 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.api.common.state import Runtime
 from ticketry.domain.accounts.rights import SETTINGS_MANAGE
 from ticketry.domain.errors import ValidationFailed
 from ticketry.domain.pagination import PageRequest
 from ticketry.domain.types import utcnow
 from ticketry.domain.web.sessions import DeskIdentity
+from ticketry.domain.webhooks.flavours import Flavour, Flavours
 from ticketry.domain.webhooks.models import WebhookSubscription
 from ticketry.domain.webhooks.queries import delivery_list, subscription_get, subscription_list_all
 from ticketry.domain.webhooks.services import (
@@ -33,13 +33,13 @@ from ticketry.domain.webhooks.services import (
     subscription_delete,
     subscription_update,
 )
+from ticketry.runtime import Runtime
 from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.integration_common import CONFIRM_MISSING, done_notice, unknown_action
 from ticketry.web.desk.session_pages import PREFIX
 from ticketry.web.desk.ticket_pages import base_context
 from ticketry.web.errors import web_errors
 from ticketry.web.forms import CONFIRM_FIELD, form_text, form_texts
-from ticketry.worker.flavours import Flavour, flavour_get, flavours
 
 WEBHOOKS = f"{PREFIX}/settings/webhooks"
 FORMAT_LABELS = {"retino": "Retino", "nextcommerce": "Next Commerce"}
@@ -54,9 +54,15 @@ def _allow_private(request: Request) -> bool:
     return runtime.settings.webhook_allow_private
 
 
-def _formats() -> list[tuple[str, str, tuple[str, ...]]]:
+def _flavours(request: Request) -> Flavours:
+    """The payload formats the program was assembled with (the runtime holds them)."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime.flavours
+
+
+def _formats(request: Request) -> list[tuple[str, str, tuple[str, ...]]]:
     """(name, label, event names) of every payload format, for the forms."""
-    return [(f.name, FORMAT_LABELS.get(f.name, f.name), f.event_names) for f in flavours().values()]
+    return [(f.name, FORMAT_LABELS.get(f.name, f.name), f.event_names) for f in _flavours(request)]
 
 
 async def _webhooks_page(
@@ -70,7 +76,7 @@ async def _webhooks_page(
             identity,
             subscriptions=subs,
             section="webhooks",
-            formats=_formats(),
+            formats=_formats(request),
             format_labels=FORMAT_LABELS,
             errors=errors,
             done=done_notice(request, _WEBHOOK_DONE),
@@ -94,7 +100,7 @@ async def _webhook_page(
         subscription_ref=ref,
         page=PageRequest(page=number, page_size=50),
     )
-    flavour = flavours().get(subscription.flavour)
+    flavour = _flavours(request).get(subscription.flavour)
     errors = extra.pop("errors", None) or {}
     extra.setdefault("done", done_notice(request, _WEBHOOK_DONE))
     return Template(
@@ -129,7 +135,7 @@ async def webhook_create(
     # The secret typed is not echoed back after an error: it is asked for again.
     url, events = form_text(form, "url").strip(), form_texts(form, "events")
     values = {"url": url, "events": events, "secret_given": bool(secret)}
-    known = flavours()
+    known = _flavours(request)
     if fmt not in known:
         return await _webhooks_page(
             request, db, identity, errors={"format": ["Choose a format."]}, values=values
@@ -163,12 +169,12 @@ async def webhook_deliveries(
     return await _webhook_page(request, db, identity, sub)
 
 
-async def _enqueue_test(db: AsyncSession, identity: DeskIdentity, sub: WebhookSubscription) -> None:
+async def _enqueue_test(
+    db: AsyncSession, identity: DeskIdentity, sub: WebhookSubscription, flavour: Flavour
+) -> None:
     """A test event in the subscription's format, queued for the worker like the API's."""
     event_id = uuid.uuid4()
-    built = flavour_get(sub.flavour).test_payload(
-        str(event_id), msgspec.json.encode(utcnow()).decode().strip('"')
-    )
+    built = flavour.test_payload(str(event_id), msgspec.json.encode(utcnow()).decode().strip('"'))
     await delivery_enqueue_test(
         db,
         account=identity.account,
@@ -188,7 +194,7 @@ async def webhook_change(
     form = await request.form()
     action = form_text(form, "action")
     subscription = await subscription_get(db, account_id=identity.account.id, ref=sub)
-    flavour: Flavour = flavour_get(subscription.flavour)
+    flavour = _flavours(request)[subscription.flavour]
     common: dict[str, Any] = {
         "account": identity.account,
         "ref": sub,
@@ -202,7 +208,7 @@ async def webhook_change(
         await subscription_delete(db, account=identity.account, ref=sub)
         return Redirect(path=f"{WEBHOOKS}?done=deleted", status_code=303)
     if action == "test":
-        await _enqueue_test(db, identity, subscription)
+        await _enqueue_test(db, identity, subscription, flavour)
         return Redirect(path=f"{here}?done=test", status_code=303)
     if action == "rotate":
         rotated = await subscription_update(db, secret="", **common)  # "" generates one

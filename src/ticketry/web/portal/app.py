@@ -7,8 +7,8 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Template
 
-from ticketry.api.common.state import provide_session
 from ticketry.domain.errors import NotFound, StorageUnavailable
+from ticketry.runtime import provide_session
 from ticketry.web.common import SECURITY_HEADERS, static_router, template_config
 from ticketry.web.i18n import pick_language, translator
 from ticketry.web.portal import pages

@@ -12,8 +12,6 @@ from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.api.common.downloads import file_response
-from ticketry.api.common.state import Runtime
 from ticketry.domain.accounts.models import Account
 from ticketry.domain.accounts.services import account_get
 from ticketry.domain.conversations.queries import messages_of_tickets
@@ -29,6 +27,8 @@ from ticketry.domain.web.portal import (
     portal_ticket_for_key,
     portal_types,
 )
+from ticketry.http.downloads import file_response
+from ticketry.runtime import Runtime
 from ticketry.web.errors import web_errors
 from ticketry.web.forms import form_text
 from ticketry.web.i18n import pick_language, translator

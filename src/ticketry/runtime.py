@@ -1,4 +1,6 @@
-"""What every face shares at run time: settings, the engine, the session factory."""
+"""What every face, the web pages and the worker share at run time: settings, the engines,
+the session factories, and the registries the program was assembled with. Built once by
+``app.py`` (tests build their own); it names no face."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from litestar import Request
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from ticketry.api.common.credential_cache import CredentialCache
+from ticketry.credential_cache import CredentialCache
+from ticketry.db import unit_of_work
+from ticketry.domain.webhooks.flavours import Flavours
 from ticketry.readpath import ReadPath
 from ticketry.settings import Settings
 
@@ -19,6 +23,8 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # Webhook payload formats, each registered by its face (ticketry.registries).
+    flavours: Flavours
     # For requests that only read (GET, HEAD); on SQLite they skip the write lock, on an
     # engine of their own (``read_engine``) whose connections run on threads.
     read_sessionmaker: async_sessionmaker[AsyncSession] | None = None
@@ -31,11 +37,8 @@ class Runtime:
 
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
     runtime: Runtime = state.runtime
-    session = runtime.sessionmaker()
-    try:
+    async with unit_of_work(runtime.sessionmaker()) as session:
         yield session
-    finally:
-        await session.close()
 
 
 async def provide_session_read_only_get(
@@ -48,8 +51,5 @@ async def provide_session_read_only_get(
     maker = runtime.sessionmaker
     if request.method in ("GET", "HEAD") and runtime.read_sessionmaker is not None:
         maker = runtime.read_sessionmaker
-    session = maker()
-    try:
+    async with unit_of_work(maker()) as session:
         yield session
-    finally:
-        await session.close()

@@ -1,0 +1,1 @@
+"""HTTP pieces shared by every face and the web pages, naming no vendor."""

@@ -1,0 +1,19 @@
+"""What the program is assembled from, built once by ``app.py`` and ``cli.py``.
+
+The only place outside ``app.py`` that names every face: each face registers what it
+contributes to the shared runtime, and the worker and the desk are handed the result.
+"""
+
+from __future__ import annotations
+
+from ticketry.api.nextcommerce import webhook_events as nextcommerce_webhooks
+from ticketry.api.retino import webhook_events as retino_webhooks
+from ticketry.domain.webhooks.flavours import Flavours
+
+
+def webhook_flavours() -> Flavours:
+    """Every face's webhook payload format (Retino's first: the default)."""
+    registry = Flavours()
+    retino_webhooks.register(registry)
+    nextcommerce_webhooks.register(registry)
+    return registry
