@@ -13,6 +13,7 @@ from litestar import Litestar
 import ticketry.domain.models  # noqa: F401  (every mapper configured)
 from ticketry.api.common.credential_cache import CredentialCache
 from ticketry.api.common.openapi import docs_page
+from ticketry.api.common.signin import signin_throttle_for
 from ticketry.api.common.state import Runtime
 from ticketry.api.nextcommerce.app import PREFIX as NEXTCOMMERCE_PREFIX
 from ticketry.api.nextcommerce.app import SCHEMA_PATH as NEXTCOMMERCE_SCHEMA
@@ -95,6 +96,7 @@ class TicketryApp:
                 read_engine=readers if readers is not engine else None,
                 read_path=reads,
                 credentials=CredentialCache(self.settings.database_url, reads),
+                signin_throttle=signin_throttle_for(self.settings, engine),
             )
             await self.runtime.credentials.start()  # type: ignore[union-attr]
             for _, face in self.faces:

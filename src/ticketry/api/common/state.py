@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ticketry.api.common.credential_cache import CredentialCache
+from ticketry.domain.accounts.throttle import SigninThrottle
 from ticketry.readpath import ReadPath
 from ticketry.settings import Settings
 
@@ -27,6 +28,8 @@ class Runtime:
     read_path: ReadPath | None = None
     # Who API tokens belong to, per process (None: looked up every time).
     credentials: CredentialCache | None = None
+    # Failed sign-ins, per identity and address (None: made from the settings on first use).
+    signin_throttle: SigninThrottle | None = None
 
 
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
