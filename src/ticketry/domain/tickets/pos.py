@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
-from ticketry.domain.errors import Conflict, ErrorCollector, Forbidden, ValidationFailed
+from ticketry.domain.errors import Conflict, ErrorCollector, Forbidden, NotFound, ValidationFailed
 from ticketry.domain.tickets import services
 from ticketry.domain.tickets.commands import (
     CloseInfoData,
@@ -242,6 +242,20 @@ async def _locked(session: AsyncSession, account_id: int, public_id: uuid.UUID) 
     )
 
 
+async def _taken_elsewhere(session: AsyncSession, account_id: int, public_id: uuid.UUID) -> bool:
+    """Whether another account has a ticket with this id (ids are unique across accounts)."""
+    found = await session.scalar(
+        select(Ticket.id).where(Ticket.public_id == public_id, Ticket.account_id != account_id)
+    )
+    return found is not None
+
+
+def _not_usable() -> NotFound:
+    """An id of another account's ticket: answered as any id the caller cannot use, the same
+    as a read of it, telling nothing about the other account."""
+    return NotFound()
+
+
 async def _employee_email(session: AsyncSession, user_id: int | None) -> str | None:
     if user_id is None:
         return None
@@ -325,6 +339,8 @@ async def ticket_pos_save(
             session, account=account, actor=actor, ref=existing.id, data=data
         )
         return ticket, False
+    if await _taken_elsewhere(session, account.id, public_id):
+        raise _not_usable()
     await pos_rights_check(session, actor=actor, existing=None, data=data)
     data.public_id = public_id
     if data.status is None or not isinstance(data.status, str):
@@ -337,6 +353,8 @@ async def ticket_pos_save(
         await session.rollback()
         await session.refresh(account)
         await session.refresh(actor)
+        if await _taken_elsewhere(session, account.id, public_id):
+            raise _not_usable() from None
         if create_only or _retried:
             raise ValidationFailed({"id": ["A ticket with this id already exists."]}) from None
         return await ticket_pos_save(
@@ -363,8 +381,6 @@ async def ticket_pos_close(
     """Fiscal close: record the printer's close info and close the ticket."""
     ticket = await _locked(session, account.id, public_id)
     if ticket is None:
-        from ticketry.domain.errors import NotFound
-
         raise NotFound()
     if ticket.closed_at is not None:
         raise TicketClosed()
@@ -395,8 +411,6 @@ async def ticket_pos_delete(
     """Delete an open ticket with its lines; a closed (fiscal) ticket is kept."""
     ticket = await _locked(session, account.id, public_id)
     if ticket is None:
-        from ticketry.domain.errors import NotFound
-
         raise NotFound()
     _require(actor, TICKET_DELETE)
     if ticket.closed_at is not None:
