@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from ticketry.domain.files.storage import (
     get_file_store,
     set_file_store,
 )
+from ticketry.domain.types import utcnow
 from ticketry.settings import S3Settings, load_settings
 
 BACKEND = os.environ.get("TICKETRY_TEST_DB", "sqlite")
@@ -150,11 +152,49 @@ async def app(database_url: str, files_dir: Path) -> AsyncIterator[TicketryApp]:
     await application.shutdown()
 
 
+def fresh_address() -> str:
+    """A client address of its own, so that one test's failed sign-ins (throttled per
+    address) do not hold up another's."""
+    raw = uuid.uuid4().bytes
+    return f"10.{raw[0]}.{raw[1]}.{raw[2] or 1}"
+
+
 @pytest.fixture
 async def client(app: TicketryApp) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app, client=(fresh_address(), 123))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+class FakeClock:
+    """The sign-in throttle's clock, moved by hand (no test waits for a window to pass)."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def signin_clock(app: TicketryApp) -> Iterator[FakeClock]:
+    """The app's sign-in throttle on a clock of the test's."""
+    from ticketry.http.signin import signin_throttle_for
+
+    assert app.runtime is not None
+    runtime = app.runtime
+    if runtime.signin_throttle is None:
+        runtime.signin_throttle = signin_throttle_for(runtime.settings, runtime.engine)
+    clock = FakeClock()
+    previous = runtime.signin_throttle.clock
+    runtime.signin_throttle.clock = clock
+    try:
+        yield clock
+    finally:
+        runtime.signin_throttle.clock = previous
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from ticketry.api.retino.app import SCHEMA_PATH as RETINO_SCHEMA
 from ticketry.api.retino.app import create_retino_app
 from ticketry.credential_cache import CredentialCache
 from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url
+from ticketry.http.signin import signin_throttle_for
 from ticketry.readpath import read_path_for
 from ticketry.registries import webhook_flavours
 from ticketry.runtime import Runtime
@@ -98,6 +99,7 @@ class TicketryApp:
                 read_engine=readers if readers is not engine else None,
                 read_path=reads,
                 credentials=CredentialCache(self.settings.database_url, reads),
+                signin_throttle=signin_throttle_for(self.settings, engine),
             )
             await self.runtime.credentials.start()  # type: ignore[union-attr]
             for _, face in self.faces:

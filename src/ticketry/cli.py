@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import ticketry.domain.models  # noqa: F401  (every mapper configured)
 from ticketry import migrate as migrations
+from ticketry.cli_signin import signin
 from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url, unit_of_work
 from ticketry.domain.errors import DomainError, ValidationFailed
 from ticketry.settings import get_settings
@@ -587,6 +588,9 @@ def oauth_app_create_cmd(
     client_id, secret = _run_in_session(run)
     click.echo(client_id)
     click.echo(secret)
+
+
+main.add_command(signin)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ticketry.credential_cache import CredentialCache
 from ticketry.db import unit_of_work
+from ticketry.domain.accounts.throttle import SigninThrottle
 from ticketry.domain.webhooks.flavours import Flavours
 from ticketry.readpath import ReadPath
 from ticketry.settings import Settings
@@ -33,6 +34,8 @@ class Runtime:
     read_path: ReadPath | None = None
     # Who API tokens belong to, per process (None: looked up every time).
     credentials: CredentialCache | None = None
+    # Failed sign-ins, per identity and address (None: made from the settings on first use).
+    signin_throttle: SigninThrottle | None = None
 
 
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:

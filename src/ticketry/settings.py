@@ -77,6 +77,13 @@ class Settings:
     idempotency_ttl_seconds: int = 24 * 3600
     # Next Commerce face: requests per second per access token (0 turns the limit off).
     nextcommerce_rate_limit: float = 4.0
+    # Sign-in throttling (docs/desk-and-portal.md, "Sign-in throttling"): failures in a row
+    # before delays begin and that lock, per identity and per client address.
+    signin_free_failures: int = 5
+    signin_lockout_failures: int = 10
+    signin_address_free_failures: int = 20
+    signin_address_lockout_failures: int = 50
+    signin_lockout_seconds: int = 900
     # Where uploaded files live: "local" (files_dir) or "s3" (an S3-compatible bucket).
     file_store: str = "local"
     s3: S3Settings | None = None
@@ -169,6 +176,11 @@ def load_settings() -> Settings:
         redis_url=os.environ.get("TICKETRY_REDIS_URL") or None,
         idempotency_ttl_seconds=_int("TICKETRY_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
         nextcommerce_rate_limit=_float("TICKETRY_NEXTCOMMERCE_RATE_LIMIT", 4.0),
+        signin_free_failures=_int("TICKETRY_SIGNIN_FREE_FAILURES", 5),
+        signin_lockout_failures=_int("TICKETRY_SIGNIN_LOCKOUT_FAILURES", 10),
+        signin_address_free_failures=_int("TICKETRY_SIGNIN_ADDRESS_FREE_FAILURES", 20),
+        signin_address_lockout_failures=_int("TICKETRY_SIGNIN_ADDRESS_LOCKOUT_FAILURES", 50),
+        signin_lockout_seconds=_int("TICKETRY_SIGNIN_LOCKOUT_SECONDS", 900),
         file_store=file_store,
         s3=_s3_settings(file_store),
     )

@@ -3,6 +3,7 @@
 from ticketry.domain.accounts.credentials import CredentialEpoch
 from ticketry.domain.accounts.models import Account, ApiToken, User
 from ticketry.domain.accounts.sessions import DeviceSession, SigningKey
+from ticketry.domain.accounts.throttle import SigninThrottleRow
 from ticketry.domain.apikeys.models import ApiKey
 from ticketry.domain.base import Base
 from ticketry.domain.catalog.models import (
@@ -71,6 +72,7 @@ __all__ = [
     "Shipment",
     "ShippingRoute",
     "ShippingType",
+    "SigninThrottleRow",
     "SigningKey",
     "Store",
     "StoredFile",

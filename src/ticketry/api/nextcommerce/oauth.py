@@ -26,6 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ticketry.domain.accounts.models import User
 from ticketry.domain.accounts.passwords import password_verify
 from ticketry.domain.accounts.rights import TICKETS_VIEW, user_has_right
+from ticketry.domain.accounts.throttle import (
+    SigninAttempt,
+    SigninThrottled,
+    oauth_client_identity,
+    user_identity,
+)
 from ticketry.domain.oauth.models import OAuthApp
 from ticketry.domain.oauth.services import (
     OAuthDenied,
@@ -38,6 +44,7 @@ from ticketry.domain.oauth.services import (
     oauth_revoke,
     scopes_parse,
 )
+from ticketry.http.signin import client_address, signin_throttle
 from ticketry.runtime import provide_session
 
 PREFIX = "/oauth2"
@@ -118,12 +125,38 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
+def _throttled(exc: SigninThrottled) -> Response:
+    """Too many failed client authentications: 429 with ``Retry-After``, in RFC 6749's shape."""
+    body = {"error": "temporarily_unavailable", "error_description": exc.message}
+    headers = {**_NO_STORE, "Retry-After": str(exc.retry_after)}
+    return Response(body, status_code=429, headers=headers)
+
+
+async def _client_app(
+    request: Request, db: AsyncSession, form: dict[str, str]
+) -> tuple[OAuthApp, SigninAttempt]:
+    """The authenticated client, throttled per client id and address (SigninThrottled)."""
+    client_id, client_secret = _client_credentials(request, form)
+    attempt = await signin_throttle(request).begin(
+        identity=oauth_client_identity(client_id or ""), address=client_address(request)
+    )
+    app = await oauth_client_authenticate(db, client_id=client_id, client_secret=client_secret)
+    return app, attempt
+
+
+async def _settle(db: AsyncSession, attempt: SigninAttempt | None) -> None:
+    """The client secret was right: forget its failures (outside the request's transaction)."""
+    if attempt is not None:
+        await db.rollback()
+        await attempt.succeeded()
+
+
 @post(f"{PREFIX}/token/", status_code=200)
 async def token(request: Request, db: AsyncSession) -> Response:
+    attempt: SigninAttempt | None = None
     try:
         form = await _form(request)
-        client_id, client_secret = _client_credentials(request, form)
-        app = await oauth_client_authenticate(db, client_id=client_id, client_secret=client_secret)
+        app, attempt = await _client_app(request, db, form)
         grant = form.get("grant_type")
         if grant == "client_credentials":
             issued = await oauth_client_credentials(db, app=app, scope=form.get("scope"))
@@ -143,20 +176,28 @@ async def token(request: Request, db: AsyncSession) -> Response:
             raise OAuthDenied("invalid_request", "Missing grant_type.")
         else:
             raise OAuthDenied("unsupported_grant_type", f"Unsupported grant_type {grant!r}.")
+    except SigninThrottled as exc:
+        return _throttled(exc)
     except OAuthDenied as exc:
+        await _settle(db, attempt)
         return _oauth_error(exc)
+    await _settle(db, attempt)
     return Response(issued.as_dict(), status_code=200, headers=_NO_STORE)
 
 
 @post(f"{PREFIX}/revoke/", status_code=200)
 async def revoke(request: Request, db: AsyncSession) -> Response:
+    attempt: SigninAttempt | None = None
     try:
         form = await _form(request)
-        client_id, client_secret = _client_credentials(request, form)
-        app = await oauth_client_authenticate(db, client_id=client_id, client_secret=client_secret)
+        app, attempt = await _client_app(request, db, form)
         await oauth_revoke(db, app=app, token=form.get("token"))
+    except SigninThrottled as exc:
+        return _throttled(exc)
     except OAuthDenied as exc:
+        await _settle(db, attempt)
         return _oauth_error(exc)
+    await _settle(db, attempt)
     return Response(b"", status_code=200, headers=_NO_STORE)
 
 
@@ -246,6 +287,15 @@ async def authorize_decide(request: Request, db: AsyncSession) -> Response:
         return _redirect(redirect_uri, error="access_denied", state=state)  # type: ignore[return-value]
     email = str(form.get("email") or "").strip().lower()
     password = str(form.get("password") or "")
+    await db.commit()  # end the read of the app: the throttle writes outside it (SQLite)
+    try:
+        attempt = await signin_throttle(request).begin(
+            identity=user_identity(email), address=client_address(request)
+        )
+    except SigninThrottled as exc:
+        page = _page(app, params, error=exc.message, email=email, status=429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     user = await db.scalar(
         select(User).where(
             User.account_id == app.account_id, User.email == email, User.is_active.is_(True)
@@ -254,7 +304,9 @@ async def authorize_decide(request: Request, db: AsyncSession) -> Response:
     if not password_verify(user.password_hash if user else None, password) or user is None:
         return _page(app, params, error="Wrong e-mail or password.", email=email, status=401)
     if not user_has_right(user, TICKETS_VIEW):
-        return _page(app, params, error="Your role cannot use the API.", email=email, status=403)
+        page = _page(app, params, error="Your role cannot use the API.", email=email, status=403)
+        await _settle(db, attempt)
+        return page
     try:
         code = await oauth_code_create(
             db,
@@ -266,7 +318,9 @@ async def authorize_decide(request: Request, db: AsyncSession) -> Response:
             code_challenge_method=params.get("code_challenge_method", ""),
         )
     except OAuthDenied as exc:
+        await _settle(db, attempt)
         return _redirect(redirect_uri, error=exc.error, state=state)  # type: ignore[return-value]
+    await _settle(db, attempt)
     return _redirect(redirect_uri, code=code, state=state)  # type: ignore[return-value]
 
 

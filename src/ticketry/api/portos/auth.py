@@ -16,8 +16,10 @@ from ticketry.domain.accounts.sessions import (
     session_refresh,
     session_sign_in,
 )
-from ticketry.domain.errors import Code, ErrorCollector, Unauthenticated
+from ticketry.domain.accounts.throttle import user_identity
+from ticketry.domain.errors import Code, ErrorCollector, Unauthenticated, ValidationFailed
 from ticketry.domain.tickets.policy import POS_RIGHTS
+from ticketry.http.signin import client_address, signin_throttle
 
 
 def user_out(user: User, device_name: str | None) -> s.UserOut:
@@ -53,10 +55,21 @@ def _text(fields: dict[str, Any], name: str, errors: ErrorCollector, required: b
     return value
 
 
+def account_and_email(user_name: str) -> tuple[str | None, str]:
+    """``UserName`` is an e-mail, or ``ACCOUNT/e-mail`` to name the account (a slash before
+    the ``@``: account slugs have no ``@``)."""
+    slug, slash, email = user_name.partition("/")
+    if slash and slug and "@" not in slug:
+        return slug, email
+    return None, user_name
+
+
 @post("/auth", operation_id="auth_login", summary="Sign in", status_code=200)
 async def auth_login(request: Request[Any, Any, Any], db: AsyncSession) -> s.AuthResult:
     """Body ``{"UserName", "Password", "DeviceName"}`` (names case-insensitive). A new
-    sign-in on a device ends the device's previous session."""
+    sign-in on a device ends the device's previous session. ``UserName`` is the agent's
+    e-mail, or ``ACCOUNT/e-mail`` when the e-mail is an agent of several accounts with the
+    same password. Failed attempts are throttled (429 with ``Retry-After``)."""
     fields = await read_fields(request)
     errors = ErrorCollector()
     user_name = _text(fields, "UserName", errors, required=True)
@@ -65,9 +78,21 @@ async def auth_login(request: Request[Any, Any, Any], db: AsyncSession) -> s.Aut
     if len(device) > 100:
         errors.add("DeviceName", "At most 100 characters.")
     errors.raise_if_any()
-    found = await session_sign_in(db, email=user_name, password=password, device_name=device)
+    slug, email = account_and_email(user_name)
+    attempt = await signin_throttle(request).begin(
+        identity=user_identity(email), address=client_address(request)
+    )
+    try:
+        found = await session_sign_in(
+            db, email=email, password=password, device_name=device, account_slug=slug
+        )
+    except ValidationFailed:
+        await db.rollback()  # the password was right: only the account is in question
+        await attempt.succeeded()
+        raise
     if found is None:
         raise Unauthenticated("Invalid user name or password.")
+    await attempt.succeeded()
     user, issued = found
     return s.AuthResult(
         token_id=issued.token, refresh_token=issued.refresh_token, user=user_out(user, device)

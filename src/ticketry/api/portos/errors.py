@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
 from ticketry.api.common.decoding import MalformedBody, UnsupportedMediaType
+from ticketry.domain.accounts.throttle import SigninThrottled
 from ticketry.domain.errors import (
     Code,
     Conflict,
@@ -50,6 +51,7 @@ _TYPES = {
     413: "https://tools.ietf.org/html/rfc9110#section-15.5.14",
     415: "https://tools.ietf.org/html/rfc9110#section-15.5.16",
     423: "https://tools.ietf.org/html/rfc4918#section-11.3",
+    429: "https://tools.ietf.org/html/rfc6585#section-4",
     500: "https://tools.ietf.org/html/rfc9110#section-15.6.1",
 }
 _TITLES = {
@@ -60,6 +62,7 @@ _TITLES = {
     405: "Method Not Allowed",
     413: "Payload Too Large",
     415: "Unsupported Media Type",
+    429: "Too Many Requests",
     500: "An error occurred while processing your request.",
 }
 
@@ -187,7 +190,16 @@ def problem(
     return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+def throttled(request: Request, exc: SigninThrottled) -> Response[dict[str, Any]]:
+    """Too many failed sign-ins: 429 with ``Retry-After`` (errorCode 1, Unauthenticated)."""
+    response = problem(request, 429, exc.message, UNAUTHENTICATED)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def domain_error(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    if isinstance(exc, SigninThrottled):
+        return throttled(request, exc)
     if isinstance(exc, ValidationFailed):
         return problem(
             request,

@@ -15,6 +15,7 @@ from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.accounts.passwords import password_verify
 from ticketry.domain.accounts.services import token_hash
 from ticketry.domain.base import AccountOwned, Base, IntPK
+from ticketry.domain.errors import ValidationFailed
 from ticketry.domain.types import UTCDateTime, utcnow
 
 ACCESS_TTL = timedelta(hours=12)
@@ -65,17 +66,39 @@ def _new_tokens(row: DeviceSession) -> tuple[str, str]:
 
 
 async def session_sign_in(
-    session: AsyncSession, *, email: str, password: str, device_name: str
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    device_name: str,
+    account_slug: str | None = None,
 ) -> tuple[User, IssuedSession] | None:
-    """Check the password; start a session on the device, ending any other on it."""
-    users = (
-        await session.scalars(
-            select(User).where(User.email == email.strip().lower(), User.is_active.is_(True))
+    """Check the password; start a session on the device, ending any other on it.
+
+    An e-mail can be an agent of several accounts. The agent signed in is the one whose
+    password is right; if it is right in more than one account the sign-in is refused
+    (``ValidationFailed`` on ``user_name``) unless ``account_slug`` names the account. An
+    unknown e-mail is verified against a dummy hash, so it takes as long as a wrong password.
+    """
+    query = select(User).where(User.email == email.strip().lower(), User.is_active.is_(True))
+    if account_slug is not None:
+        query = query.join(Account, Account.id == User.account_id).where(
+            Account.slug == account_slug.strip().lower()
         )
-    ).all()
-    user = next((u for u in users if password_verify(u.password_hash, password)), None)
-    if user is None:
+    users = (await session.scalars(query.order_by(User.id))).all()
+    if not users:
+        password_verify(None, password)
         return None
+    matched = [u for u in users if password_verify(u.password_hash, password)]
+    if not matched:
+        return None
+    if len(matched) > 1:
+        raise ValidationFailed.single(
+            "user_name",
+            "This user is in several accounts with this password: "
+            "sign in as ACCOUNT/e-mail (the account's slug, a slash, the e-mail).",
+        )
+    user = matched[0]
     await session.execute(
         delete(DeviceSession).where(
             DeviceSession.account_id == user.account_id,

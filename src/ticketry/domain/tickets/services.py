@@ -584,6 +584,8 @@ async def ticket_save(
             till=till,
         )
         return ticket, False
+    if await _taken_elsewhere(session, account.id, public_id):
+        raise NotFound()
     data.public_id = public_id
     if till:
         if data.status is None or not isinstance(data.status, str):
@@ -596,6 +598,8 @@ async def ticket_save(
         await session.rollback()
         await session.refresh(account)
         await session.refresh(actor)
+        if await _taken_elsewhere(session, account.id, public_id):
+            raise NotFound() from None
         if create_only or _retried:
             raise ValidationFailed.single(
                 "id", Code.UNIQUE, entity="ticket", value=str(public_id)
@@ -630,3 +634,13 @@ __all__ = [
     "ticket_save",
     "ticket_update",
 ]
+
+
+async def _taken_elsewhere(session: AsyncSession, account_id: int, public_id: uuid.UUID) -> bool:
+    """Whether another account has a ticket with this id (ids are unique across accounts):
+    answered as any id the caller cannot use, the same as a read of it, telling nothing
+    about the other account."""
+    found = await session.scalar(
+        select(Ticket.id).where(Ticket.public_id == public_id, Ticket.account_id != account_id)
+    )
+    return found is not None

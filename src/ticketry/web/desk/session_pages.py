@@ -7,6 +7,7 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.domain.accounts.throttle import SigninThrottled, user_identity
 from ticketry.domain.web.sessions import (
     SESSION_LIFETIME,
     DeskIdentity,
@@ -15,6 +16,7 @@ from ticketry.domain.web.sessions import (
     desk_session_open,
     desk_user_authenticate,
 )
+from ticketry.http.signin import client_address, signin_throttle
 from ticketry.web.desk.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -33,7 +35,11 @@ def _safe_next(raw: str | None) -> str:
 
 
 def _login_page(
-    request: Request, *, error: str | None = None, values: dict[str, str] | None = None
+    request: Request,
+    *,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+    retry_after: int | None = None,
 ) -> Template:
     token = new_login_csrf()
     return Template(
@@ -44,7 +50,8 @@ def _login_page(
             "values": values or {},
             "next": _safe_next(request.query_params.get("next")),
         },
-        status_code=400 if error else 200,
+        status_code=429 if retry_after else 400 if error else 200,
+        headers={"Retry-After": str(retry_after)} if retry_after else None,
         cookies=[
             Cookie(
                 key=LOGIN_CSRF_COOKIE,
@@ -75,12 +82,19 @@ async def login_submit(request: Request, db: AsyncSession) -> Template | Redirec
         return _login_page(
             request, error="Your sign-in form expired. Please try again.", values=values
         )
+    try:
+        attempt = await signin_throttle(request).begin(
+            identity=user_identity(email), address=client_address(request)
+        )
+    except SigninThrottled as exc:
+        return _login_page(request, error=exc.message, values=values, retry_after=exc.retry_after)
     found = await desk_user_authenticate(db, account_slug=account, email=email, password=password)
     if found is None:
         return _login_page(
             request, error="The account, e-mail or password is not right.", values=values
         )
     raw = await desk_session_open(db, user=found[0])
+    await attempt.succeeded()
     return Redirect(
         path=_safe_next(str(form.get("next") or "")),
         status_code=303,
