@@ -11,6 +11,7 @@ import msgspec
 from litestar import Litestar
 
 import ticketry.domain.models  # noqa: F401  (every mapper configured)
+from ticketry import signals
 from ticketry.api.common.openapi import docs_page
 from ticketry.api.nextcommerce.app import PREFIX as NEXTCOMMERCE_PREFIX
 from ticketry.api.nextcommerce.app import SCHEMA_PATH as NEXTCOMMERCE_SCHEMA
@@ -116,7 +117,7 @@ class TicketryApp:
         if self._worker_task is not None and self._worker_stop is not None:
             self._worker_stop.set()
             try:
-                await asyncio.wait_for(self._worker_task, self.settings.webhook_timeout_seconds + 5)
+                await asyncio.wait_for(self._worker_task, self.settings.shutdown_grace_seconds + 5)
             except Exception:
                 log.exception("webhook worker did not stop cleanly")
             self._worker_task = None
@@ -149,6 +150,8 @@ class TicketryApp:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await send({"type": "lifespan.startup.complete"})
+                # Told to stop while starting (see ticketry.signals): stop now.
+                signals.replay()
             elif message["type"] == "lifespan.shutdown":
                 await self.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import pathlib
 import sys
 import time
@@ -67,13 +68,20 @@ def migrate() -> None:
     "--workers", default=None, type=int, help="Worker processes (default TICKETRY_WORKERS or 1)."
 )
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
-    """Serve every API with Granian. On the embedded SQLite database, migrate first."""
+    """Serve every API with Granian. On the embedded SQLite database, migrate first.
+
+    SIGTERM or SIGINT stops it: requests in flight are answered, the in-process webhook
+    worker finishes or hands back its deliveries, and it exits 0."""
     from granian import Granian
     from granian.constants import Interfaces
+
+    from ticketry import signals
 
     settings = get_settings()
     if is_sqlite_url(settings.database_url):
         migrations.upgrade(settings.database_url)
+    # A worker told to stop while it is still starting stops once it has started.
+    signals.catch_early_in_forked_children()
     server = Granian(
         "ticketry.app:app_factory",
         factory=True,
@@ -82,6 +90,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         port=port or settings.port,
         workers=workers or settings.workers,
         log_access=False,
+        # The last resort: a worker that has not stopped by then is killed.
+        workers_kill_timeout=math.ceil(settings.shutdown_grace_seconds) + 10,
     )
     server.serve()
 
@@ -389,9 +399,12 @@ def worker(once: bool) -> None:
     """Deliver webhooks from the outbox until SIGTERM/SIGINT (several may run at once on
     PostgreSQL)."""
     import logging
-    import signal
 
+    from ticketry import signals
     from ticketry.registries import webhook_flavours
+
+    if not once:
+        signals.catch_early()  # until the loop's handlers are in place
     from ticketry.worker.runner import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -406,8 +419,9 @@ def worker(once: bool) -> None:
                 return
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in signals.STOP_SIGNALS:
                 loop.add_signal_handler(sig, stop.set)
+            signals.replay()
             await w.run(stop)
         finally:
             await w.close()

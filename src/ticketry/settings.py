@@ -71,6 +71,9 @@ class Settings:
     webhook_disable_after_seconds: float = 3 * 24 * 3600.0
     webhook_disable_after_failures: int = 10
     webhook_allow_private: bool = False
+    # On SIGTERM/SIGINT, how long webhook POSTs in flight may take before they are cut
+    # short and their deliveries handed back (docs/webhooks.md).
+    shutdown_grace_seconds: float = 3.0
     # Rate limits and idempotency (docs/webhooks.md, "Rate limits").
     rate_limit: str = "600/minute"
     redis_url: str | None = None
@@ -172,6 +175,7 @@ def load_settings() -> Settings:
         ),
         webhook_disable_after_failures=_int("TICKETRY_WEBHOOK_DISABLE_AFTER_FAILURES", 10),
         webhook_allow_private=_bool("TICKETRY_WEBHOOK_ALLOW_PRIVATE", False),
+        shutdown_grace_seconds=_float("TICKETRY_SHUTDOWN_GRACE_SECONDS", 3.0),
         rate_limit=os.environ.get("TICKETRY_RATE_LIMIT", "600/minute"),
         redis_url=os.environ.get("TICKETRY_REDIS_URL") or None,
         idempotency_ttl_seconds=_int("TICKETRY_IDEMPOTENCY_TTL_SECONDS", 24 * 3600),

@@ -99,7 +99,12 @@ class SqliteLoader(BulkLoader):
 
     async def reserve(self, table: str, supply: IdSupply, count: int) -> None:
         if table not in self._next_id:
-            self._next_id[table] = await self._one(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+            # Past every id ever given (AUTOINCREMENT: deleted rows' ids too).
+            self._next_id[table] = await self._one(
+                f"SELECT max(coalesce((SELECT max(id) FROM {table}), 0), coalesce((SELECT seq "
+                "FROM sqlite_sequence WHERE name = ?), 0)) + 1",
+                table,
+            )
         start = self._next_id[table]
         end = start + max(count - len(supply), 0)
         supply.add(range(start, end))

@@ -35,12 +35,22 @@ class Timestamped:
 
 
 class Entity(Timestamped):
-    """An integer key for joins and integer-id APIs, a UUID for UUID-id APIs."""
+    """An integer key for joins and integer-id APIs, a UUID for UUID-id APIs.
+
+    An id is never given twice, also after its row is deleted (clients and webhook
+    consumers key on ids): PostgreSQL's sequences never hand a value back, and on SQLite
+    the tables are ``AUTOINCREMENT`` (migration 0013)."""
 
     id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
     public_id: Mapped[uuid.UUID] = mapped_column(
         Uuid(), default=uuid.uuid4, unique=True, nullable=False
     )
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)  # maps the class: its table exists now
+        table = cls.__dict__.get("__table__")
+        if table is not None:
+            table.dialect_options["sqlite"]["autoincrement"] = True
 
 
 class AccountOwned(Entity):

@@ -209,3 +209,31 @@ async def _subscription_health(
         if reason and is_active:
             values.update(is_active=False, disabled_at=now, disabled_reason=reason[:200])
         await session.execute(update(_s).where(c.id == sub_id).values(**values))
+
+
+_RELEASE = (
+    update(_d)
+    .where(_d.c.id == bindparam("b_id"), _d.c.lease == bindparam("b_lease"))
+    .values(
+        status=PENDING,
+        lease=None,
+        locked_until=None,
+        # The attempt was cut short before it had an answer: it does not count.
+        attempts=_d.c.attempts - 1,  # the claim counted it
+        next_attempt_at=bindparam("b_now", type_=UTCDateTime()),
+        updated_at=bindparam("b_now", type_=UTCDateTime()),
+    )
+)
+
+
+async def release(session: AsyncSession, items: Sequence[Claimed]) -> None:
+    """Hand back deliveries claimed but not sent to the end (a worker stopping), in the
+    caller's transaction: due at once, for any worker, as if never claimed. A lease that
+    is no longer this worker's is left alone."""
+    if not items:
+        return
+    now = utcnow()
+    conn = await session.connection()
+    await conn.execute(
+        _RELEASE, [{"b_id": item.id, "b_lease": item.lease, "b_now": now} for item in items]
+    )

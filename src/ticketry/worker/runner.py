@@ -20,7 +20,9 @@ clients (``deliver.Clients``). Three loops share the process:
 On SQLite the worker's own write transactions take turns on an asyncio lock (SQLite has
 one writer; waiting on its busy timeout would sleep in coarse steps), and everything that
 only looks for work (fan-out candidates, payloads, the schedule) is read without the
-write lock. On stop, the requests in flight are finished and recorded.
+write lock. On stop, the requests in flight get ``shutdown_grace_seconds`` to finish and
+are recorded; those still waiting then are cut short and their deliveries handed back (due
+at once, for any worker), so that no lease outlives the worker.
 
 ``run_once`` is one whole round (fan out, claim, send, wait, record), for ``ticketry
 worker --once`` and the tests.
@@ -52,7 +54,7 @@ from ticketry.settings import Settings
 from ticketry.worker.claim import Due, Schedule, claim, due_in_order
 from ticketry.worker.deliver import Claimed, Clients, Outcome, Resolver, send
 from ticketry.worker.fanout import Horizon, cursor_advance, fanout_pass
-from ticketry.worker.record import record
+from ticketry.worker.record import record, release
 
 log = logging.getLogger("ticketry.worker")
 
@@ -93,15 +95,17 @@ class Worker:
         self._sending: dict[int, asyncio.Task[None]] = {}  # delivery id → its POST
         self._leased: Counter[int] = Counter()  # subscription → claimed, not yet recorded
         self._finished: list[tuple[Claimed, Outcome]] = []
+        self._cut: list[Claimed] = []  # sends cancelled before an answer: to hand back
         self._wake = asyncio.Event()
         self._last_housekeeping = 0.0
         self.delivered = 0
         self.stats: Counter[str] = Counter()  # ticks, attempts, claims, schedule reads
 
     async def close(self) -> None:
-        for task in list(self._sending.values()):
-            task.cancel()  # their leases run out; another round sends them again
-        await asyncio.gather(*self._sending.values(), return_exceptions=True)
+        try:
+            await self._cut_short()
+        except Exception:  # the leases then run out; another round sends them again
+            log.exception("handing back unsent deliveries failed")
         await self.clients.aclose()
         if self._own_engine:
             await self.engine.dispose()
@@ -188,6 +192,10 @@ class Worker:
                 outcome = await send(
                     client, item, self.settings, self.resolver, flavours=self.flavours
                 )
+        except asyncio.CancelledError:
+            self._sending.pop(item.id, None)
+            self._cut.append(item)
+            raise
         except Exception as exc:  # a bug must not leave the delivery claimed until its lease ends
             log.exception("sending delivery %s failed", item.public_id)
             outcome = Outcome(None, 0, "", f"{type(exc).__name__}: {exc}"[:500])
@@ -195,11 +203,41 @@ class Worker:
         self._finished.append((item, outcome))
         self._wake.set()
 
-    async def drain(self) -> None:
-        """Wait for the requests in flight and record them."""
+    async def drain(self, grace: float | None = None) -> None:
+        """Wait for the requests in flight (at most ``grace`` seconds, then cut the rest
+        short and hand their deliveries back) and record them."""
+        loop = asyncio.get_running_loop()
+        deadline = None if grace is None else loop.time() + grace
         while self._sending:
-            await asyncio.gather(*self._sending.values(), return_exceptions=True)
+            sending = list(self._sending.values())
+            if deadline is None:
+                await asyncio.gather(*sending, return_exceptions=True)
+            elif (left := deadline - loop.time()) > 0:
+                await asyncio.wait(sending, timeout=left)
+            else:
+                break
+        await self._cut_short()
         await self.tick(claiming=False)
+
+    async def _cut_short(self) -> None:
+        """Cancel the sends in flight and hand their deliveries back, in one transaction."""
+        sending = list(self._sending.values())
+        for task in sending:
+            task.cancel()
+        await asyncio.gather(*sending, return_exceptions=True)
+        cut, self._cut = self._cut, []
+        if not cut:
+            return
+        try:
+            async with self._writing(), self.sessions() as session:
+                await release(session, cut)
+                await session.commit()
+        except BaseException:
+            self._cut[:0] = cut
+            raise
+        self._leased.subtract(item.subscription_id for item in cut)
+        self._leased = +self._leased
+        log.info("handed back %d deliveries cut short", len(cut))
 
     async def housekeeping(self) -> None:
         now = utcnow()
@@ -244,7 +282,7 @@ class Worker:
                 task.result()  # a loop that ended early raises its error here
             self._wake.set()
             await asyncio.gather(*loops)
-            await self.drain()
+            await self.drain(self.settings.shutdown_grace_seconds)
         finally:
             for task in [stopping, *loops]:
                 task.cancel()
