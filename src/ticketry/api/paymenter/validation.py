@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-import msgspec
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.api.common.decoding import MalformedBody, json_decode
 from ticketry.api.paymenter.mapping import PRIORITIES, STATUSES
 from ticketry.domain.conversations.people import person_get
 from ticketry.domain.errors import ValidationFailed
@@ -31,8 +31,8 @@ def read_input(body: bytes, content_type: str | None) -> dict[str, Any]:
         raw = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     else:
         try:
-            raw = msgspec.json.decode(body) if body.strip() else {}
-        except msgspec.DecodeError:
+            raw = json_decode(body) if body.strip() else {}
+        except MalformedBody:
             raw = {}
     if not isinstance(raw, dict):
         return {}
