@@ -8,8 +8,8 @@ from litestar import Request
 from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.api.common.params import MAX_ID
 from ticketry.api.nextcommerce import schemas as s
-from ticketry.api.nextcommerce.deps import MAX_ID
 from ticketry.domain.catalog.tags import tag_ids_for_labels
 from ticketry.domain.conversations.queries import MessageRecord, messages_of_tickets
 from ticketry.domain.errors import ErrorCollector

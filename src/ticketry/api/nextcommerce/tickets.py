@@ -8,8 +8,9 @@ from litestar import Request, get, patch, post, put
 from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.api.common.params import MAX_ID
 from ticketry.api.nextcommerce import schemas as s
-from ticketry.api.nextcommerce.deps import MAX_ID, Caller, Params, check_id, read_body
+from ticketry.api.nextcommerce.deps import Caller, Params, check_id, read_body
 from ticketry.api.nextcommerce.pagination import Cursor, cursor_decode, page_url
 from ticketry.api.nextcommerce.serializers import PROJECTION, ticket_data, tickets_out
 from ticketry.api.nextcommerce.state import runtime_settings

@@ -9,6 +9,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from ticketry.api.common.params import refuse_nul_path
 from ticketry.api.common.state import provide_session
 from ticketry.api.paymenter import messages, tickets
 from ticketry.api.paymenter.auth import provide_api_key
@@ -44,6 +45,7 @@ def create_paymenter_app(max_body_bytes: int) -> Litestar:
         route_handlers=[api, schema],
         dependencies={"db": Provide(provide_session)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=refuse_nul_path,
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Ticketry — Paymenter admin API (tickets)",

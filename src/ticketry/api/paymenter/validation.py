@@ -12,6 +12,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.common.decoding import MalformedBody, json_decode
+from ticketry.api.common.params import as_id
 from ticketry.api.paymenter.mapping import PRIORITIES, STATUSES
 from ticketry.domain.conversations.people import person_get
 from ticketry.domain.errors import ValidationFailed
@@ -44,16 +45,6 @@ def _clean(value: Any) -> Any:
         value = value.strip()
         return value or None
     return value
-
-
-def _as_id(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
 
 
 class Rules:
@@ -110,7 +101,7 @@ class Rules:
 async def _person(
     rules: Rules, db: AsyncSession, account_id: int, name: str, *, staff: bool = False
 ) -> RowMapping | None:
-    person_id = _as_id(rules.data[name])
+    person_id = as_id(rules.data[name])
     person = (
         await person_get(db, account_id=account_id, person_id=person_id)
         if person_id is not None
@@ -171,7 +162,7 @@ async def check_message(
     if rules.required("user_id"):
         await _person(rules, db, account_id, "user_id")
     if rules.required("ticket_id"):
-        ticket_id = _as_id(data["ticket_id"])
+        ticket_id = as_id(data["ticket_id"])
         ticket = (
             (
                 await ticket_get_many(db, account_id=account_id, ids=[ticket_id], projection=FLAT)
