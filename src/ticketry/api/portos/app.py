@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import Receive, Scope, Send
 
 from ticketry.api.common.openapi import openapi_document
+from ticketry.api.common.params import refuse_nul_path
 from ticketry.api.common.state import provide_session
 from ticketry.api.portos import auth, schemas, tickets
 from ticketry.api.portos.deps import provide_principal
@@ -73,6 +74,7 @@ def create_portos_app(max_body_bytes: int) -> Litestar:
         dependencies={"db": Provide(provide_session)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         response_class=PortosResponse,
+        before_request=refuse_nul_path,
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Ticketry — PORTOS tickets API",

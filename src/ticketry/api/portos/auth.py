@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Request, delete, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.api.common.params import has_nul
 from ticketry.api.portos import schemas as s
 from ticketry.api.portos.deps import Principal, read_fields
 from ticketry.domain.accounts.models import User
@@ -64,7 +65,11 @@ async def auth_login(request: Request[Any, Any, Any], db: AsyncSession) -> s.Aut
     password = _text(fields, "Password", errors, required=False)
     if len(device) > 100:
         errors.add("DeviceName", "At most 100 characters.")
+    if has_nul(device):
+        errors.add("DeviceName", "Must not contain NUL characters.")
     errors.raise_if_any()
+    if has_nul(user_name, password):  # no user has one: wrong credentials, never a lookup
+        raise Unauthenticated("Invalid user name or password.")
     found = await session_sign_in(db, email=user_name, password=password, device_name=device)
     if found is None:
         raise Unauthenticated("Invalid user name or password.")

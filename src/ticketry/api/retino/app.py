@@ -12,6 +12,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from ticketry.api.common.idempotency import Idempotency
 from ticketry.api.common.openapi import openapi_document
+from ticketry.api.common.params import refuse_nul_path
 from ticketry.api.common.ratelimit import RateLimit
 from ticketry.api.common.state import provide_session_read_only_get
 from ticketry.api.retino import (
@@ -87,6 +88,7 @@ def create_retino_app(max_body_bytes: int) -> Litestar:
         # Retino GET handlers never write: on SQLite their reads skip the write lock.
         dependencies={"db": Provide(provide_session_read_only_get)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=refuse_nul_path,
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Ticketry — Retino Tickets API v2",

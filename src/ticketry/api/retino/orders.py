@@ -25,6 +25,7 @@ from ticketry.api.retino import schemas as s
 from ticketry.api.retino.deps import (
     page_request,
     parse_datetime_param,
+    parse_text_param,
     raise_param_errors,
 )
 from ticketry.domain.accounts.rights import ORDERS_EDIT, ORDERS_VIEW
@@ -200,8 +201,8 @@ async def orders_list(
     principal.require(ORDERS_VIEW)
     errors: dict[str, Any] = {}
     flt = OrderFilter(
-        store_id=store_id or None,
-        code=code or None,
+        store_id=parse_text_param(errors, "store_id", store_id),
+        code=parse_text_param(errors, "code", code),
         updated_at_from=parse_datetime_param(errors, "updated_at_from", updated_at_from),
         created_at_from=parse_datetime_param(errors, "created_at_from", created_at_from),
         processing_status=_status_param(errors, "processing_status", processing_status),

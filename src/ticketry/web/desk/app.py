@@ -9,6 +9,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect, Template
 
+from ticketry.api.common.params import refuse_nul_path
 from ticketry.api.common.state import provide_session
 from ticketry.domain.errors import Forbidden, NotFound, StorageUnavailable
 from ticketry.web.common import SECURITY_HEADERS, static_router, template_config
@@ -97,6 +98,7 @@ def create_desk_app(max_body_bytes: int) -> Litestar:
         },
         template_config=template_config(),
         response_headers=SECURITY_HEADERS,
+        before_request=refuse_nul_path,
         request_max_body_size=max_body_bytes,
         openapi_config=None,
         debug=False,

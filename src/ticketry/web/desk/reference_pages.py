@@ -22,6 +22,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.api.common.params import parse_int
 from ticketry.domain.catalog.field_definitions import (
     FIELD_TARGETS,
     OptionInput,
@@ -88,9 +89,8 @@ def _with_position(form: FormMultiDict, values: dict[str, Any]) -> _Parsed:
     position: int | None = None
     raw = values["position"].strip()
     if raw:
-        try:
-            position = int(raw)
-        except ValueError:
+        position = parse_int(raw)
+        if position is None:
             problems["position"] = ["Enter a whole number."]
     return values, {**values, "position": position}, problems
 
@@ -103,7 +103,7 @@ def _options(form: FormMultiDict) -> list[dict[str, Any]]:
         match = _OPTION_KEY.match(key)
         if not match:
             continue
-        row = rows.setdefault(int(match[1]), {"id": "", "label": {}, "remove": False})
+        row = rows.setdefault(int(match[1], 10), {"id": "", "label": {}, "remove": False})
         if match[2]:
             row["id"] = form_text(form, key).strip()
         elif match[3]:

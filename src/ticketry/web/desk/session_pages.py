@@ -7,6 +7,7 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.api.common.params import has_nul
 from ticketry.domain.web.sessions import (
     SESSION_LIFETIME,
     DeskIdentity,
@@ -75,7 +76,11 @@ async def login_submit(request: Request, db: AsyncSession) -> Template | Redirec
         return _login_page(
             request, error="Your sign-in form expired. Please try again.", values=values
         )
-    found = await desk_user_authenticate(db, account_slug=account, email=email, password=password)
+    found = (
+        None  # no account, address or password has one: wrong, never a lookup
+        if has_nul(account, email, password)
+        else await desk_user_authenticate(db, account_slug=account, email=email, password=password)
+    )
     if found is None:
         return _login_page(
             request, error="The account, e-mail or password is not right.", values=values

@@ -18,6 +18,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.api.common.params import parse_id
 from ticketry.api.common.state import Runtime
 from ticketry.domain.accounts.rights import SETTINGS_MANAGE
 from ticketry.domain.errors import ValidationFailed
@@ -83,10 +84,7 @@ async def _webhook_page(
     request: Request, db: AsyncSession, identity: DeskIdentity, ref: uuid.UUID, **extra: Any
 ) -> Template:
     subscription = await subscription_get(db, account_id=identity.account.id, ref=ref)
-    try:
-        number = max(1, int(request.query_params.get("page") or 1))
-    except ValueError:
-        number = 1
+    number = parse_id(request.query_params.get("page")) or 1
     page = await delivery_list(
         db,
         account_id=identity.account.id,
