@@ -260,3 +260,16 @@ async def test_oauth_authorize_with_nul_is_refused_on_the_page(
         data={**params, "email": NUL, "password": "x", "decision": "allow"},
     )
     assert r.status_code == 401 and "Wrong e-mail or password." in r.text
+
+
+async def test_retino_webhook_host_label_over_63_characters_is_a_bad_url(
+    app: TicketryApp, client: httpx.AsyncClient
+) -> None:
+    tenant = await make_tenant(app)
+    for url in (f"https://{'a' * 64}.example.com/hook", "https://a..example.com/hook"):
+        body = {"url": url, "events": ["ticket.created"]}
+        r = await client.post("/api/v2/webhooks", json=body, headers=tenant.headers)
+        assert r.status_code == 400, (url, r.text)
+        assert r.json() == {"url": ["Enter a valid URL."]}
+        r = await client.get("/api/v2/webhooks", headers=tenant.headers)
+    assert r.json()["count"] == 0
