@@ -11,6 +11,7 @@ import msgspec
 from litestar import Litestar
 
 import ticketry.domain.models  # noqa: F401  (every mapper configured)
+from ticketry.api.common.bodyless import buffer_unexpected_body
 from ticketry.api.common.credential_cache import CredentialCache
 from ticketry.api.common.openapi import docs_page
 from ticketry.api.common.state import Runtime
@@ -156,6 +157,8 @@ class TicketryApp:
         if self.runtime is None:
             await self.startup()
         path: str = scope.get("path", "")
+        if scope["type"] == "http":
+            receive = await buffer_unexpected_body(scope, receive, self.settings.max_body_bytes)
         for prefix, face in self.faces:
             if path == prefix or path.startswith(prefix + "/"):
                 await face(scope, receive, send)  # type: ignore[arg-type]

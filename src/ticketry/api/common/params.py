@@ -12,7 +12,9 @@ import re
 from typing import Any
 
 from litestar import Request
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException
+
+from ticketry.api.common.bodyless import body_too_large
 
 MAX_ID = 2**63 - 1
 NUL_MESSAGE = "Null characters are not allowed."  # DRF's, for a text field holding one
@@ -62,6 +64,9 @@ def has_nul(*values: Any) -> bool:
 async def refuse_nul_path(request: Request[Any, Any, Any]) -> None:
     """A ``before_request`` hook for every face: a path holding a NUL character names no
     resource (no id, code or slug has one), so it is not found in the face's own shape,
-    before any path segment reaches a query."""
+    before any path segment reaches a query. A body past the size limit on a method that
+    takes none (see bodyless.py) is refused here too, for the same reason: the face's shape."""
+    if body_too_large(request.scope):  # type: ignore[arg-type]
+        raise HTTPException(status_code=413, detail="Request body is too large.")
     if "\x00" in request.scope["path"]:
         raise NotFoundException()
