@@ -29,6 +29,7 @@ from ticketry.api.retino.app import SCHEMA_PATH as RETINO_SCHEMA
 from ticketry.api.retino.app import create_retino_app
 from ticketry.credential_cache import CredentialCache
 from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url
+from ticketry.http.bodyless import buffer_unexpected_body
 from ticketry.http.signin import signin_throttle_for
 from ticketry.readpath import read_path_for
 from ticketry.registries import webhook_flavours
@@ -164,6 +165,8 @@ class TicketryApp:
         if self.runtime is None:
             await self.startup()
         path: str = scope.get("path", "")
+        if scope["type"] == "http":
+            receive = await buffer_unexpected_body(scope, receive, self.settings.max_body_bytes)
         for prefix, face in self.faces:
             if path == prefix or path.startswith(prefix + "/"):
                 await face(scope, receive, send)  # type: ignore[arg-type]

@@ -28,16 +28,37 @@ class UnsupportedMediaType(Exception):
         self.content_type = content_type
 
 
-def parse_json(body: bytes, content_type: str | None) -> Any:
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if body.strip() == b"":
-        return None
-    if media and not (media == "application/json" or media.endswith("+json")):
-        raise UnsupportedMediaType(media)
+_JSON = msgspec.json.Decoder()
+
+
+def json_decode(body: bytes, decoder: msgspec.json.Decoder[Any] = _JSON) -> Any:
+    """``body`` decoded, or MalformedBody for every way bytes fail to be JSON.
+
+    msgspec reports bad syntax as DecodeError, but bytes that are not UTF-8 as
+    UnicodeDecodeError and nesting deeper than the interpreter's recursion limit as
+    RecursionError; all three are the client's mistake, never a server error."""
     try:
-        return msgspec.json.decode(body)
+        return decoder.decode(body)
     except msgspec.DecodeError as exc:
         raise MalformedBody(str(exc)) from exc
+    except UnicodeDecodeError as exc:
+        raise MalformedBody(f"Invalid UTF-8 at byte {exc.start}.") from exc
+    except RecursionError as exc:
+        raise MalformedBody("JSON is nested too deeply.") from exc
+
+
+def is_json_media(content_type: str | None) -> bool:
+    """No content type, ``application/json`` or any ``+json`` type."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return not media or media == "application/json" or media.endswith("+json")
+
+
+def parse_json(body: bytes, content_type: str | None) -> Any:
+    if body.strip() == b"":
+        return None
+    if not is_json_media(content_type):
+        raise UnsupportedMediaType((content_type or "").split(";", 1)[0].strip().lower())
+    return json_decode(body)
 
 
 def _clean(message: str) -> str:

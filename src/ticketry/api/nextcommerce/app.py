@@ -15,6 +15,7 @@ from ticketry.api.common.ratelimit import RateLimit, drf_throttled
 from ticketry.api.nextcommerce import attachments, schemas, tickets, tickettypes
 from ticketry.api.nextcommerce.deps import provide_caller
 from ticketry.api.nextcommerce.errors import EXCEPTION_HANDLERS
+from ticketry.http.params import refuse_nul_path
 from ticketry.runtime import provide_session_read_only_get
 from ticketry.settings import Settings
 
@@ -81,6 +82,7 @@ def create_nextcommerce_app(max_body_bytes: int) -> Litestar:
         # Next Commerce GET handlers never write: on SQLite their reads skip the write lock.
         dependencies={"db": Provide(provide_session_read_only_get)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=refuse_nul_path,
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Ticketry — Next Commerce admin API (tickets)",

@@ -30,13 +30,13 @@ from ticketry.domain.oauth.services import (
     secret_hash,
 )
 from ticketry.domain.types import utcnow
+from ticketry.http.params import is_id, parse_int
 
 S = TypeVar("S", bound=msgspec.Struct)
 
 VERSION_HEADER = "x-29next-api-version"
 VERSIONS = ("2024-04-01", "unstable", "2023-02-10")
 DEFAULT_VERSION = "2024-04-01"
-MAX_ID = 2**63 - 1
 
 # Which scopes let a token read or write tickets (no implication between read and write).
 READ_SCOPES = frozenset({"tickets:read", "admin:read"})
@@ -119,7 +119,7 @@ async def provide_caller(request: Request, db: AsyncSession) -> Caller:
 
 def check_id(value: int) -> int:
     """A path id no row can have is simply not found (and never reaches the database)."""
-    if not 0 < value <= MAX_ID:
+    if not is_id(value):
         raise NotFound()
     return value
 
@@ -204,10 +204,8 @@ async def read_body(
 
 def _coerce(value: str, kind: type | None) -> Any:
     if kind is int:
-        try:
-            return int(value)
-        except ValueError:
-            return value
+        number = parse_int(value)
+        return value if number is None else number
     return value
 
 
@@ -238,14 +236,9 @@ class Params:
         return self._int(name, value)
 
     def _int(self, name: str, value: str) -> int | None:
-        try:
-            number = int(value.strip())
-        except ValueError:
+        number = parse_int(value)
+        if number is None:
             self._bad(name, "Enter a whole number.")
-            return None
-        if not -MAX_ID <= number <= MAX_ID:
-            self._bad(name, "Enter a whole number.")
-            return None
         return number
 
     def integers(self, name: str) -> list[int] | None:

@@ -44,6 +44,7 @@ from ticketry.domain.oauth.services import (
     oauth_revoke,
     scopes_parse,
 )
+from ticketry.http.params import has_nul, refuse_nul_path
 from ticketry.http.signin import client_address, signin_throttle
 from ticketry.runtime import provide_session
 
@@ -113,8 +114,29 @@ def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str | N
             client_id, client_secret = extract_basic_authorization({"Authorization": header})
         except (ValueError, UnicodeError):
             return None, None
-        return client_id, client_secret
-    return form.get("client_id"), form.get("client_secret")
+    else:
+        client_id, client_secret = form.get("client_id"), form.get("client_secret")
+    if has_nul(client_id, client_secret):
+        return None, None  # no client has one: wrong credentials, not a server error
+    return client_id, client_secret
+
+
+# The error a NUL character in each token request field gets (RFC 6749 §5.2): no stored
+# code, token, secret or scope has one, so it is a wrong value, checked before any lookup.
+_NUL_ERRORS = {
+    "grant_type": "unsupported_grant_type",
+    "scope": "invalid_scope",
+    "code": "invalid_grant",
+    "redirect_uri": "invalid_grant",
+    "code_verifier": "invalid_grant",
+    "refresh_token": "invalid_grant",
+}
+
+
+def _refuse_nul(form: dict[str, str]) -> None:
+    for name, error in _NUL_ERRORS.items():
+        if has_nul(form.get(name)):
+            raise OAuthDenied(error, f"The {name} is not valid.")
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -157,6 +179,7 @@ async def token(request: Request, db: AsyncSession) -> Response:
     try:
         form = await _form(request)
         app, attempt = await _client_app(request, db, form)
+        _refuse_nul(form)
         grant = form.get("grant_type")
         if grant == "client_credentials":
             issued = await oauth_client_credentials(db, app=app, scope=form.get("scope"))
@@ -236,12 +259,16 @@ async def _check_authorize(
     db: AsyncSession, params: dict[str, str]
 ) -> tuple[OAuthApp | None, str | None]:
     """The app, or the error to show on the page (never redirect to an unchecked URI)."""
+    if has_nul(params.get("client_id")):
+        return None, "Unknown client_id."
     app = await oauth_app_get(db, client_id=params.get("client_id") or "")
     if app is None:
         return None, "Unknown client_id."
     redirect_uri = params.get("redirect_uri") or ""
     if redirect_uri not in (app.redirect_uris or []):
         return app, "The redirect_uri is not registered for this application."
+    if has_nul(*params.values()):
+        return app, "The request holds a NUL character."
     return app, None
 
 
@@ -296,9 +323,13 @@ async def authorize_decide(request: Request, db: AsyncSession) -> Response:
         page = _page(app, params, error=exc.message, email=email, status=429)
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
-    user = await db.scalar(
-        select(User).where(
-            User.account_id == app.account_id, User.email == email, User.is_active.is_(True)
+    user = (
+        None
+        if has_nul(email)  # no address has one: a wrong e-mail, never a lookup
+        else await db.scalar(
+            select(User).where(
+                User.account_id == app.account_id, User.email == email, User.is_active.is_(True)
+            )
         )
     )
     if not password_verify(user.password_hash if user else None, password) or user is None:
@@ -340,6 +371,7 @@ def create_oauth_app(max_body_bytes: int) -> Litestar:
         ],
         dependencies={"db": Provide(provide_session)},
         exception_handlers={HTTPException: _http_error},
+        before_request=refuse_nul_path,
         request_max_body_size=min(max_body_bytes, 64 * 1024),
         openapi_config=None,
         debug=False,

@@ -9,12 +9,12 @@ from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.nextcommerce import schemas as s
-from ticketry.api.nextcommerce.deps import MAX_ID
 from ticketry.domain.catalog.tags import tag_ids_for_labels
 from ticketry.domain.conversations.queries import MessageRecord, messages_of_tickets
 from ticketry.domain.errors import Code, ErrorCollector
 from ticketry.domain.tickets.commands import TicketData
 from ticketry.domain.tickets.records import Projection, TicketRecord
+from ticketry.http.params import MAX_ID
 
 # Ticketry's values that Next Commerce does not know, shown as its nearest one.
 PRIORITY_OUT = {"urgent": "high"}

@@ -9,7 +9,7 @@ from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.nextcommerce import schemas as s
-from ticketry.api.nextcommerce.deps import MAX_ID, Caller, Params, check_id, read_body
+from ticketry.api.nextcommerce.deps import Caller, Params, check_id, read_body
 from ticketry.api.nextcommerce.pagination import Cursor, cursor_decode, page_url
 from ticketry.api.nextcommerce.serializers import PROJECTION, ticket_data, tickets_out
 from ticketry.api.nextcommerce.state import runtime_settings
@@ -21,6 +21,7 @@ from ticketry.domain.refs import ref_get
 from ticketry.domain.tickets import queries, services
 from ticketry.domain.tickets.commands import TicketData
 from ticketry.domain.validation import is_email
+from ticketry.http.params import MAX_ID
 
 READ = {"access": "read"}
 

@@ -13,6 +13,7 @@ from ticketry.api.paymenter import messages, tickets
 from ticketry.api.paymenter.auth import provide_api_key
 from ticketry.api.paymenter.errors import EXCEPTION_HANDLERS
 from ticketry.api.paymenter.openapi import paymenter_openapi
+from ticketry.http.params import refuse_nul_path
 from ticketry.runtime import provide_session
 
 PREFIX = "/api/v1/admin"
@@ -44,6 +45,7 @@ def create_paymenter_app(max_body_bytes: int) -> Litestar:
         route_handlers=[api, schema],
         dependencies={"db": Provide(provide_session)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=refuse_nul_path,
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Ticketry — Paymenter admin API (tickets)",

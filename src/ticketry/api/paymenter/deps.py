@@ -9,6 +9,7 @@ from litestar import Request
 from ticketry.api.paymenter.auth import ApiKeyPrincipal
 from ticketry.api.paymenter.validation import read_input
 from ticketry.domain.errors import NotFound
+from ticketry.http.params import parse_id as id_from_text
 
 # Which key permission lets a request include a relation (Paymenter's MAPPED_INCLUDES).
 INCLUDE_PERMISSIONS = {
@@ -30,9 +31,10 @@ def model_not_found(model: str, raw_id: str) -> NotFound:
 
 def parse_id(model: str, raw_id: str) -> int:
     """Route-model binding: anything but a known integer id is a 404."""
-    if not raw_id.isdigit() or len(raw_id) > 18:
+    number = id_from_text(raw_id) if raw_id.isascii() and raw_id.isdigit() else None
+    if number is None:
         raise model_not_found(model, raw_id)
-    return int(raw_id)
+    return number
 
 
 async def read_request_input(request: Request) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from litestar import Request
 
+from ticketry.http.params import parse_id
+
 DEFAULT_PER_PAGE = 15
 MAX_PER_PAGE = 100  # the seed's documented maximum (Paymenter's code enforces none)
 
@@ -85,28 +87,14 @@ class PageParams:
         return (self.page - 1) * self.per_page
 
 
-def _positive_int(value: str | None) -> int | None:
-    try:
-        number = int((value or "").strip())
-    except ValueError:
-        return None
-    return number if number >= 1 else None
-
-
 def parse_page(request: Request) -> PageParams:
     """A page that is not a positive integer is page 1 (Laravel); ``per_page`` defaults to
     15 and is capped at 100."""
-    page = _positive_int(request.query_params.get("page")) or 1
-    per_page = _positive_int(request.query_params.get("per_page")) or DEFAULT_PER_PAGE
+    page = parse_id(request.query_params.get("page")) or 1
+    per_page = parse_id(request.query_params.get("per_page")) or DEFAULT_PER_PAGE
     return PageParams(page=page, per_page=min(per_page, MAX_PER_PAGE))
 
 
 def int_values(values: list[str]) -> list[int]:
-    """Exact id matching: values that are not integers match nothing."""
-    out: list[int] = []
-    for value in values:
-        try:
-            out.append(int(value))
-        except ValueError:
-            continue
-    return out
+    """Exact id matching: values that are not ids (nor in their range) match nothing."""
+    return [number for number in map(parse_id, values) if number is not None]

@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-import msgspec
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.api.common.decoding import MalformedBody, json_decode
 from ticketry.api.paymenter.mapping import PRIORITIES, STATUSES
 from ticketry.domain.conversations.people import person_get
 from ticketry.domain.errors import Code, ErrorCollector
@@ -19,6 +19,7 @@ from ticketry.domain.tickets.checks import ticket_data_check
 from ticketry.domain.tickets.commands import TicketData
 from ticketry.domain.tickets.queries import ticket_get_many
 from ticketry.domain.tickets.records import FLAT
+from ticketry.http.params import as_id
 
 MAX_MESSAGE = 5000  # Paymenter's own limit, below what the domain stores
 
@@ -31,8 +32,8 @@ def read_input(body: bytes, content_type: str | None) -> dict[str, Any]:
         raw = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     else:
         try:
-            raw = msgspec.json.decode(body) if body.strip() else {}
-        except msgspec.DecodeError:
+            raw = json_decode(body) if body.strip() else {}
+        except MalformedBody:
             raw = {}
     if not isinstance(raw, dict):
         return {}
@@ -44,16 +45,6 @@ def _clean(value: Any) -> Any:
         value = value.strip()
         return value or None
     return value
-
-
-def _as_id(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
 
 
 class Rules:
@@ -102,7 +93,7 @@ class Rules:
 async def _person(
     rules: Rules, db: AsyncSession, account_id: int, name: str, *, staff: bool = False
 ) -> RowMapping | None:
-    person_id = _as_id(rules.data[name])
+    person_id = as_id(rules.data[name])
     person = (
         await person_get(db, account_id=account_id, person_id=person_id)
         if person_id is not None
@@ -125,7 +116,7 @@ def check_ticket(data: dict[str, Any], *, creating: bool) -> Rules:
     if (creating or rules.present("subject")) and rules.required("subject"):
         rules.string("subject")
     if (creating or rules.present("user_id")) and rules.required("user_id"):
-        user_id = _as_id(data["user_id"])
+        user_id = as_id(data["user_id"])
         if user_id is None:
             rules.errors.add("user_id", Code.INVALID_REF, value=data["user_id"])
         else:
@@ -175,7 +166,7 @@ async def check_message(
     if rules.required("user_id"):
         await _person(rules, db, account_id, "user_id")
     if rules.required("ticket_id"):
-        ticket_id = _as_id(data["ticket_id"])
+        ticket_id = as_id(data["ticket_id"])
         ticket = (
             (
                 await ticket_get_many(db, account_id=account_id, ids=[ticket_id], projection=FLAT)

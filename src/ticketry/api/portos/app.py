@@ -19,6 +19,7 @@ from ticketry.api.portos import auth, schemas, tickets
 from ticketry.api.portos.deps import provide_principal
 from ticketry.api.portos.errors import EXCEPTION_HANDLERS
 from ticketry.api.portos.responses import PortosResponse
+from ticketry.http.params import refuse_nul_path
 from ticketry.runtime import provide_session
 
 PREFIX = "/api/portos"
@@ -73,6 +74,7 @@ def create_portos_app(max_body_bytes: int) -> Litestar:
         dependencies={"db": Provide(provide_session)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         response_class=PortosResponse,
+        before_request=refuse_nul_path,
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Ticketry — PORTOS tickets API",

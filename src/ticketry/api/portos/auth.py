@@ -19,6 +19,7 @@ from ticketry.domain.accounts.sessions import (
 from ticketry.domain.accounts.throttle import user_identity
 from ticketry.domain.errors import Code, ErrorCollector, Unauthenticated, ValidationFailed
 from ticketry.domain.tickets.policy import POS_RIGHTS
+from ticketry.http.params import has_nul
 from ticketry.http.signin import client_address, signin_throttle
 
 
@@ -77,7 +78,11 @@ async def auth_login(request: Request[Any, Any, Any], db: AsyncSession) -> s.Aut
     password = _text(fields, "Password", errors, required=False)
     if len(device) > 100:
         errors.add("DeviceName", "At most 100 characters.")
+    if has_nul(device):
+        errors.add("DeviceName", "Must not contain NUL characters.")
     errors.raise_if_any()
+    if has_nul(user_name, password):  # no user has one: wrong credentials, never a lookup
+        raise Unauthenticated("Invalid user name or password.")
     slug, email = account_and_email(user_name)
     attempt = await signin_throttle(request).begin(
         identity=user_identity(email), address=client_address(request)

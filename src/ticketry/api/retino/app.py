@@ -26,6 +26,7 @@ from ticketry.api.retino import (
 )
 from ticketry.api.retino.deps import provide_principal
 from ticketry.api.retino.errors import EXCEPTION_HANDLERS
+from ticketry.http.params import refuse_nul_path
 from ticketry.runtime import provide_session_read_only_get
 
 PREFIX = "/api/v2"
@@ -87,6 +88,7 @@ def create_retino_app(max_body_bytes: int) -> Litestar:
         # Retino GET handlers never write: on SQLite their reads skip the write lock.
         dependencies={"db": Provide(provide_session_read_only_get)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=refuse_nul_path,
         request_max_body_size=max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Ticketry — Retino Tickets API v2",

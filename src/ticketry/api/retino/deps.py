@@ -13,6 +13,7 @@ from ticketry.api.common.auth import Principal, authenticate_token
 from ticketry.api.common.decoding import decode_struct, parse_json
 from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.pagination import PageRequest
+from ticketry.http.params import NUL_MESSAGE, has_nul, parse_id
 from ticketry.runtime import Runtime
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -34,20 +35,12 @@ async def read_body(request: Request, cls: type[S], *, partial: bool = False) ->
 def page_request(request: Request, page: str | None, page_size: str | None) -> PageRequest:
     """DRF's PageNumberPagination: a bad page is a 404; a bad page_size falls back."""
     settings = runtime(request).settings
-    try:
-        number = int(page) if page not in (None, "") else 1
-    except ValueError as exc:
-        raise NotFound("Invalid page.") from exc
-    if number < 1:
+    number = parse_id(page) if page not in (None, "") else 1
+    if number is None:
         raise NotFound("Invalid page.")
     size = settings.default_page_size
     if page_size not in (None, ""):
-        try:
-            size = int(page_size)  # type: ignore[arg-type]
-        except ValueError:
-            size = settings.default_page_size
-        if size < 1:
-            size = settings.default_page_size
+        size = parse_id(page_size) or settings.default_page_size
     return PageRequest(page=number, page_size=min(size, settings.max_page_size))
 
 
@@ -78,6 +71,14 @@ def parse_bool_param(errors: dict[str, Any], name: str, value: str | None) -> bo
         return False
     errors[name] = ["Select a valid choice. Use true or false."]
     return None
+
+
+def parse_text_param(errors: dict[str, Any], name: str, value: str | None) -> str | None:
+    """A text filter; NUL is refused as DRF's CharField does (no stored text holds one)."""
+    if has_nul(value):
+        errors[name] = [NUL_MESSAGE]
+        return None
+    return value or None
 
 
 def raise_param_errors(errors: dict[str, Any]) -> None:

@@ -14,16 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.common.auth import Principal
 from ticketry.api.common.decoding import (
-    MalformedBody,
     UnsupportedMediaType,
     collect_errors,
     decode_struct,
+    is_json_media,
+    json_decode,
 )
 from ticketry.api.retino import order_schemas as o
 from ticketry.api.retino import schemas as s
 from ticketry.api.retino.deps import (
     page_request,
     parse_datetime_param,
+    parse_text_param,
     raise_param_errors,
 )
 from ticketry.api.retino.errors import retino_errors
@@ -42,15 +44,11 @@ _BULK_DECODER = msgspec.json.Decoder(list[o.OrderUpsert])
 
 
 def _json_body(body: bytes, content_type: str | None) -> Any:
-    media = (content_type or "").split(";", 1)[0].strip().lower()
     if body.strip() == b"":
         return None
-    if media and not (media == "application/json" or media.endswith("+json")):
-        raise UnsupportedMediaType(media)
-    try:
-        return _DECODER.decode(body)
-    except msgspec.DecodeError as exc:
-        raise MalformedBody(str(exc)) from exc
+    if not is_json_media(content_type):
+        raise UnsupportedMediaType((content_type or "").split(";", 1)[0].strip().lower())
+    return json_decode(body, _DECODER)
 
 
 async def _read_json(request: Request) -> Any:
@@ -204,8 +202,8 @@ async def orders_list(
     principal.require(ORDERS_VIEW)
     errors: dict[str, Any] = {}
     flt = OrderFilter(
-        store_id=store_id or None,
-        code=code or None,
+        store_id=parse_text_param(errors, "store_id", store_id),
+        code=parse_text_param(errors, "code", code),
         updated_at_from=parse_datetime_param(errors, "updated_at_from", updated_at_from),
         created_at_from=parse_datetime_param(errors, "created_at_from", created_at_from),
         processing_status=_status_param(errors, "processing_status", processing_status),
@@ -258,11 +256,6 @@ async def orders_create(
     return Response(order_out(view), status_code=201 if result.status == "created" else 200)
 
 
-def _is_json(content_type: str | None) -> bool:
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    return not media or media == "application/json" or media.endswith("+json")
-
-
 def _check_bulk_size(count: int) -> None:
     if count > upsert.MAX_BATCH:
         raise ValidationFailed.single(
@@ -293,8 +286,8 @@ async def orders_bulk(request: Request, db: AsyncSession, principal: Principal) 
     failed: dict[int, dict[str, Any]] = {}
     decoded: list[tuple[int, OrderData]] = []
     try:
-        orders = _BULK_DECODER.decode(body) if _is_json(content_type) else None
-    except msgspec.DecodeError:
+        orders = _BULK_DECODER.decode(body) if is_json_media(content_type) else None
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         orders = None  # not JSON, not a list, or a bad order: the slow path below says which
     if orders is not None:
         count = len(orders)

@@ -143,7 +143,10 @@ def _ids_select(account_id: int, flt: MessageFilter, b: Binder) -> Select[Any]:
         stmt = stmt.where(Message.is_public.is_(True))
     for column, values in ((Message.id, flt.ids), (Message.ticket_id, flt.ticket_ids)):
         if values is not None:
-            stmt = stmt.where(column.in_([b(v, column.type) for v in values] or [None]))
+            # Empty matches nothing (``IN (NULL)`` compiled to a broken statement).
+            stmt = stmt.where(
+                column.in_([b(v, column.type) for v in values]) if values else Message.id.is_(None)
+            )
     return stmt
 
 

@@ -75,6 +75,14 @@ def _split(url: str) -> tuple[str, str, int]:
         raise BlockedURL("Enter a valid URL.") from exc
     if not host:
         raise BlockedURL("Enter a valid URL.")
+    try:
+        # What the resolver does first: a label over 63 characters, an empty label or a
+        # NUL is a UnicodeError/ValueError there, so a bad URL here (every face, one place).
+        host.encode("idna")
+        if "\x00" in host:
+            raise ValueError(host)
+    except (UnicodeError, ValueError) as exc:
+        raise BlockedURL("Enter a valid URL.") from exc
     if parts.username or parts.password:
         raise BlockedURL("URLs with credentials are not allowed.")
     return scheme, host, port or (443 if scheme == "https" else 80)
@@ -93,7 +101,7 @@ async def url_resolve(url: str, *, allow_private: bool) -> Target:
         loop = asyncio.get_running_loop()
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as exc:
+        except (OSError, UnicodeError, ValueError) as exc:
             raise BlockedURL(f"The host {host} cannot be resolved.") from exc
         seen: dict[IPAddress, None] = {}
         for info in infos:

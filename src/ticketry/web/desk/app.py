@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Redirect, Template
 
 from ticketry.domain.errors import Forbidden, NotFound, StorageUnavailable
+from ticketry.http.params import refuse_nul_path
 from ticketry.runtime import provide_session
 from ticketry.web.common import SECURITY_HEADERS, static_router, template_config
 from ticketry.web.desk import (
@@ -97,6 +98,7 @@ def create_desk_app(max_body_bytes: int) -> Litestar:
         },
         template_config=template_config(),
         response_headers=SECURITY_HEADERS,
+        before_request=refuse_nul_path,
         request_max_body_size=max_body_bytes,
         openapi_config=None,
         debug=False,

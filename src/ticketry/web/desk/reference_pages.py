@@ -55,6 +55,7 @@ from ticketry.domain.web.settings_queries import (
     ticket_states_all,
     ticket_types_all,
 )
+from ticketry.http.params import parse_int
 from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.session_pages import PREFIX
 from ticketry.web.desk.settings_pages import require_admin
@@ -89,9 +90,8 @@ def _with_position(form: FormMultiDict, values: dict[str, Any]) -> _Parsed:
     position: int | None = None
     raw = values["position"].strip()
     if raw:
-        try:
-            position = int(raw)
-        except ValueError:
+        position = parse_int(raw)
+        if position is None:
             problems["position"] = ["Enter a whole number."]
     return values, {**values, "position": position}, problems
 
@@ -104,7 +104,7 @@ def _options(form: FormMultiDict) -> list[dict[str, Any]]:
         match = _OPTION_KEY.match(key)
         if not match:
             continue
-        row = rows.setdefault(int(match[1]), {"id": "", "label": {}, "remove": False})
+        row = rows.setdefault(int(match[1], 10), {"id": "", "label": {}, "remove": False})
         if match[2]:
             row["id"] = form_text(form, key).strip()
         elif match[3]:

@@ -16,6 +16,7 @@ from ticketry.domain.web.sessions import (
     desk_session_open,
     desk_user_authenticate,
 )
+from ticketry.http.params import has_nul
 from ticketry.http.signin import client_address, signin_throttle
 from ticketry.web.desk.auth import (
     LOGIN_CSRF_COOKIE,
@@ -88,7 +89,11 @@ async def login_submit(request: Request, db: AsyncSession) -> Template | Redirec
         )
     except SigninThrottled as exc:
         return _login_page(request, error=exc.message, values=values, retry_after=exc.retry_after)
-    found = await desk_user_authenticate(db, account_slug=account, email=email, password=password)
+    found = (
+        None  # no account, address or password has one: wrong, never a lookup
+        if has_nul(account, email, password)
+        else await desk_user_authenticate(db, account_slug=account, email=email, password=password)
+    )
     if found is None:
         return _login_page(
             request, error="The account, e-mail or password is not right.", values=values

@@ -34,11 +34,12 @@ from ticketry.domain.web.desk_queries import (
 )
 from ticketry.domain.web.sessions import DeskIdentity
 from ticketry.http.downloads import file_response
+from ticketry.http.params import parse_id
 from ticketry.runtime import Runtime
 from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.session_pages import PREFIX
 from ticketry.web.errors import web_errors
-from ticketry.web.forms import form_text
+from ticketry.web.forms import form_ids, form_text
 
 PAGE_SIZE = 25
 # What an agent may attach to a reply or note; the type is decided by the bytes.
@@ -49,10 +50,8 @@ MAX_ATTACHMENTS = 10
 
 
 def _int(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw not in (None, "") else None  # type: ignore[arg-type]
-    except ValueError:
-        return None
+    """A filter's id; anything else (not a number, out of range) filters nothing."""
+    return parse_id(raw)
 
 
 def _day(raw: str | None) -> date | None:
@@ -306,14 +305,15 @@ async def ticket_change(
     identity.require(TICKETS_EDIT)
     form = await request.form()
     ticket_id = await _ticket_id(db, identity, code)
-    data = TicketData(
-        state=_int(form_text(form, "state")) or None,
-        type=_int(form_text(form, "type")),
-        assignee=_int(form_text(form, "assignee")),
-        tags=[t for t in (_int(str(v)) for v in form.getall("tags", [])) if t is not None],
-        priority=form_text(form, "priority") or "medium",
-    )
     try:
+        ids = form_ids(form, "state", "type", "assignee", many=("tags",))
+        data = TicketData(
+            state=ids["state"] or None,
+            type=ids["type"],
+            assignee=ids["assignee"],
+            tags=ids["tags"],
+            priority=form_text(form, "priority") or "medium",
+        )
         await ticket_update(
             db, account=identity.account, actor=identity.user, ref=ticket_id, data=data
         )

@@ -33,6 +33,7 @@ from ticketry.domain.webhooks.services import (
     subscription_delete,
     subscription_update,
 )
+from ticketry.http.params import parse_id
 from ticketry.runtime import Runtime
 from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.integration_common import CONFIRM_MISSING, done_notice, unknown_action
@@ -90,10 +91,7 @@ async def _webhook_page(
     request: Request, db: AsyncSession, identity: DeskIdentity, ref: uuid.UUID, **extra: Any
 ) -> Template:
     subscription = await subscription_get(db, account_id=identity.account.id, ref=ref)
-    try:
-        number = max(1, int(request.query_params.get("page") or 1))
-    except ValueError:
-        number = 1
+    number = parse_id(request.query_params.get("page")) or 1
     page = await delivery_list(
         db,
         account_id=identity.account.id,

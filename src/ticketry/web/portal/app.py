@@ -8,6 +8,7 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.response import Template
 
 from ticketry.domain.errors import NotFound, StorageUnavailable
+from ticketry.http.params import refuse_nul_path
 from ticketry.runtime import provide_session
 from ticketry.web.common import SECURITY_HEADERS, static_router, template_config
 from ticketry.web.i18n import pick_language, translator
@@ -63,6 +64,7 @@ def create_portal_app(max_body_bytes: int) -> Litestar:
         },
         template_config=template_config(),
         response_headers=SECURITY_HEADERS,
+        before_request=refuse_nul_path,
         request_max_body_size=max_body_bytes,
         openapi_config=None,
         debug=False,

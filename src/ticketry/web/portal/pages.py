@@ -28,6 +28,7 @@ from ticketry.domain.web.portal import (
     portal_types,
 )
 from ticketry.http.downloads import file_response
+from ticketry.http.params import has_nul, parse_id
 from ticketry.runtime import Runtime
 from ticketry.web.errors import web_errors
 from ticketry.web.forms import form_text
@@ -35,6 +36,7 @@ from ticketry.web.i18n import pick_language, translator
 from ticketry.web.portal.ratelimit import LookupLimiter
 
 PREFIX = "/portal"
+MAX_QUANTITY = Decimal(10) ** 9
 limiter = LookupLimiter()
 
 
@@ -128,7 +130,11 @@ async def portal_lookup(request: Request, db: AsyncSession, slug: str) -> Templa
     values = {"order": code, "email": email}
     if not limiter.allow(_client(request), account.slug):
         return _lookup_page(account, lang, error="rate_limited", values=values)
-    order = await order_find_for_customer(db, account_id=account.id, code=code, email=email)
+    order = (
+        None  # no order number or address has one: not found, never a lookup
+        if has_nul(code, email)
+        else await order_find_for_customer(db, account_id=account.id, code=code, email=email)
+    )
     if order is None:
         # One message whether the number, the e-mail or both were wrong.
         return _lookup_page(account, lang, error="lookup_failed", values=values)
@@ -142,10 +148,11 @@ def _quantities(form: FormMultiDict) -> dict[int, Decimal]:
             continue
         raw = form_text(form, key).strip().replace(",", ".")
         try:
-            item_id, qty = int(key[4:]), Decimal(raw) if raw else Decimal(0)
+            item_id, qty = parse_id(key[4:]), Decimal(raw) if raw else Decimal(0)
         except (ValueError, InvalidOperation):
             continue  # not a number: not chosen (no items at all is reported)
-        if qty:
+        # NaN, infinities and absurd sizes are not quantities either (Decimal reads them)
+        if item_id is not None and qty and qty.is_finite() and abs(qty) < MAX_QUANTITY:
             out[item_id] = qty
     return out
 
@@ -166,10 +173,9 @@ async def portal_submit(request: Request, db: AsyncSession, slug: str) -> Templa
     form = await request.form()
     lang = _lang(request, account, form)
     code, email = form_text(form, "order").strip(), form_text(form, "email").strip()
-    try:
-        type_id: int | None = int(form_text(form, "reason"))
-    except ValueError:
-        type_id = None
+    if has_nul(code, email):  # as the look-up: no order has one
+        return _lookup_page(account, lang, error="lookup_failed", values={"order": code})
+    type_id = parse_id(form_text(form, "reason"))
     runtime: Runtime = request.app.state.runtime
     req = ReturnRequest(
         order_code=code,
