@@ -1,4 +1,4 @@
-"""Migration 0013: SQLite tables rebuilt with AUTOINCREMENT keep their rows, indexes,
+"""Migration 0013 (after 0012): SQLite tables rebuilt with AUTOINCREMENT keep their rows, indexes,
 triggers and foreign keys, and ids are then never given twice."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ticketry.settings import load_settings
 
 pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's table rebuild")
 
-BEFORE = "0011"
+BEFORE = "0012"
 
 
 def _autoincrement_tables(path: Path) -> set[str]:
