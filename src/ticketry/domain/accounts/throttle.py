@@ -89,17 +89,23 @@ class ThrottlePolicy:
         return min(2 ** (failures - self.free), self.lockout_seconds)
 
 
+def _storable(text: str) -> str:
+    """No stored text holds a NUL (PostgreSQL refuses it): such a name is still counted,
+    under the name without it."""
+    return text.replace("\x00", "")
+
+
 def user_identity(email: str) -> str:
     """The key of an agent's password, the same on every face (desk, PORTOS, OAuth page)."""
-    return "user:" + email.strip().lower()[: MAX_KEY - 5]
+    return "user:" + _storable(email).strip().lower()[: MAX_KEY - 5]
 
 
 def oauth_client_identity(client_id: str) -> str:
-    return "oauth-client:" + client_id.strip()[: MAX_KEY - 13]
+    return "oauth-client:" + _storable(client_id).strip()[: MAX_KEY - 13]
 
 
 def address_key(address: str) -> str:
-    return "address:" + address.strip()[: MAX_KEY - 8]
+    return "address:" + _storable(address).strip()[: MAX_KEY - 8]
 
 
 def _insert(engine: AsyncEngine, table: Any) -> Any:
