@@ -117,6 +117,10 @@ def _rebuild(conn: sa.Connection, table: str, change: object) -> None:
             (table,),
         )
     ]
+    # The planner's statistics (ANALYZE) of the table and its indexes go with DROP TABLE;
+    # without them SQLite planned an exact search of a million tickets at 100-200 ms
+    # instead of 1 ms. The rebuilt table has the same rows and index names: kept as they were.
+    stats = _stats(conn, table)
     assert callable(change)
     new_sql = _NAME.sub(f'CREATE TABLE "_new_{table}" (', change(sql), count=1)
     conn.exec_driver_sql(new_sql)
@@ -125,6 +129,21 @@ def _rebuild(conn: sa.Connection, table: str, change: object) -> None:
     conn.exec_driver_sql(f'ALTER TABLE "_new_{table}" RENAME TO "{table}"')
     for statement in extras:
         conn.exec_driver_sql(statement)
+    if stats:
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = ?", (table,))
+        conn.exec_driver_sql("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", stats)
+
+
+def _stats(conn: sa.Connection, table: str) -> list[tuple[str, str | None, str]]:
+    analysed = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+    ).first()
+    if analysed is None:
+        return []
+    rows = conn.exec_driver_sql(
+        "SELECT tbl, idx, stat FROM sqlite_stat1 WHERE tbl = ?", (table,)
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 def _foreign_keys(conn: sa.Connection, on: bool) -> None:
