@@ -2,10 +2,12 @@
 process): positive and negative examples for every operation, each answer checked for no
 5xx and, where asked, for its status and body being the ones the document lists.
 
-Few examples per operation, derandomized, so that a face costs seconds per database."""
+Few examples per operation, derandomized, so that a face costs seconds per database;
+``TICKETRY_FUZZ_EXAMPLES=50`` runs more of them, by hand."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +86,7 @@ async def fuzz_served_document(
 ) -> FuzzRun:
     """Send every operation's generated cases (path parameters named in ``known`` set to a
     real record's id half of the time) and report what failed the ``checks``."""
+    examples = int(os.environ.get("TICKETRY_FUZZ_EXAMPLES") or examples)
     raw = (await client.get(schema_path)).json()
     raw["servers"] = [{"url": BASE_URL}]
     schema = schemathesis.openapi.from_dict(raw)
