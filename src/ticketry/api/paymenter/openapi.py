@@ -231,7 +231,8 @@ _ERROR = {
 }
 # Laravel's ``{"message"}`` for every error; a missing bearer token is answered by the
 # middleware with ``{"error"}`` instead.
-ERROR_RESPONSES = {status: _message_body("An error") for status in ERROR_STATUSES}
+# Laravel reads a body whatever its content type: never a 415.
+ERROR_RESPONSES = {s: _message_body("An error") for s in ERROR_STATUSES if s != "415"}
 ERROR_RESPONSES["400"] = _message_body("A filter, sort or include not allowed; a bad body")
 ERROR_RESPONSES["401"] = error_response(
     'No API key (`{"error"}`) or an invalid one (`{"message"}`)',

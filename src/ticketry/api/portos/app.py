@@ -92,7 +92,9 @@ _PROBLEM = {
     "required": ["type", "title", "status", "detail", "instance", "traceId"],
 }
 ERROR_RESPONSES = {
-    status: error_response("A problem", _PROBLEM, MEDIA_TYPE) for status in ERROR_STATUSES
+    status: error_response("A problem", _PROBLEM, MEDIA_TYPE)
+    for status in ERROR_STATUSES
+    if status != "409"  # PORTOS answers a conflict with 400 (errorCode 6)
 }
 _STRUCTS = [
     v for v in vars(schemas).values() if isinstance(v, type) and issubclass(v, msgspec.Struct)
