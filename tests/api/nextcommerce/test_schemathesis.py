@@ -16,6 +16,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+from tests.api.fuzz import fuzz_served_document
 from tests.api.nextcommerce.helpers import NCClient, _nullable, spec_path
 
 EXAMPLES_PER_OPERATION = 12
@@ -117,3 +118,19 @@ async def test_vendor_document_2024_04_01(nc: NCClient) -> None:
 
 async def test_vendor_document_unstable(nc: NCClient, client: httpx.AsyncClient) -> None:
     assert await _run(nc, "nextcommerce-admin-unstable-tickets.yaml") > 100
+
+
+async def test_served_document(nc: NCClient) -> None:
+    """Ticketry's own served document (tests/api/fuzz.py): positive and negative cases, no
+    5xx, every answer documented with its body."""
+    ticket = await nc.create_ticket(subject="Seed", comment={"body": "first"})
+    run = await fuzz_served_document(
+        nc.client,
+        "/api/admin/schema",
+        headers={"Authorization": f"Bearer {nc.token}"},
+        known={"id": ticket["id"]},
+        examples=6,
+    )
+    assert not run.failures, "\n".join(run.failures[:10])
+    assert run.sent > 80
+    assert len(run.succeeded) >= 5, run.succeeded

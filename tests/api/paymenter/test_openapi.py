@@ -169,3 +169,13 @@ async def test_document_is_served_and_complete(client: httpx.AsyncClient) -> Non
     validate(doc)  # a valid OpenAPI 3.1 document
     r = await client.get("/api/docs/")
     assert f"{BASE}/schema/" in r.text
+
+
+async def test_error_bodies_are_documented_as_sent(client: httpx.AsyncClient) -> None:
+    """A missing key is answered ``{"error"}``, a bad one ``{"message"}``: 401 lists both."""
+    doc = (await client.get("/api/v1/admin/schema")).json()
+    unauthorized = doc["components"]["responses"]["Error401"]["content"]["application/json"]
+    required = [s["required"] for s in unauthorized["schema"]["anyOf"]]
+    assert required == [["message"], ["error"]]
+    r = await client.get("/api/v1/admin/tickets")
+    assert r.status_code == 401 and set(r.json()) == {"error"}

@@ -33,3 +33,18 @@ async def test_served_document_matches_committed(client: httpx.AsyncClient) -> N
     assert {"_v", "externalId", "closeInfo", "items", "totalPrice"} <= set(ticket)
     docs = await client.get("/api/docs/")
     assert "/api/portos/schema/" in docs.text
+
+
+async def test_decimals_and_problems_are_documented_as_sent(client: httpx.AsyncClient) -> None:
+    """Decimals are JSON numbers on the wire, so the document says number; every error
+    status of every operation is a problem details body."""
+    doc = (await client.get("/api/portos/schema")).json()
+    schemas = doc["components"]["schemas"]
+    assert schemas["TicketOut"]["properties"]["totalPrice"] == {"type": "number"}
+    assert schemas["TicketItemOut"]["properties"]["discountRate"] == {"type": "number"}
+    assert schemas["TicketIn"]["properties"]["discountRate"]["type"] == ["number", "null"]
+    problem = doc["components"]["responses"]["Error400"]["content"]["application/problem+json"]
+    assert "errorCode" in problem["schema"]["properties"]
+    for item in doc["paths"].values():
+        for operation in item.values():
+            assert {"400", "401", "404", "413", "429"} <= operation["responses"].keys()

@@ -63,3 +63,14 @@ async def test_every_seed_endpoint_is_documented(client: httpx.AsyncClient) -> N
         ("PATCH", "/api/v2/retino-credit-notes/{note_id}"),
     }
     assert expected <= ops
+
+
+async def test_error_bodies_are_documented_in_drf_shape(client: httpx.AsyncClient) -> None:
+    """400 is ``{field: [messages]}`` or ``{"detail"}``; other errors ``{"detail"}``, and
+    every operation lists them (no Litestar "Validation Exception" shape)."""
+    doc = (await client.get("/api/v2/schema")).json()
+    responses = doc["components"]["responses"]
+    bad = responses["Error400"]["content"]["application/json"]["schema"]["anyOf"]
+    assert bad[0]["additionalProperties"] and bad[1]["required"] == ["detail"]
+    assert responses["Error404"]["content"]["application/json"]["schema"]["required"] == ["detail"]
+    assert "Validation Exception" not in str(doc)

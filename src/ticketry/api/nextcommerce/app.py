@@ -10,7 +10,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 
-from ticketry.api.common.openapi import openapi_document
+from ticketry.api.common.openapi import add_error_responses, drf_error_responses, openapi_document
 from ticketry.api.common.ratelimit import RateLimit, drf_throttled
 from ticketry.api.nextcommerce import attachments, schemas, tickets, tickettypes
 from ticketry.api.nextcommerce.deps import provide_caller
@@ -34,6 +34,7 @@ _schema_cache: dict[int, dict[str, Any]] = {}
 
 def nextcommerce_document(app: Litestar) -> dict[str, Any]:
     doc = openapi_document(app, REQUEST_BODIES)
+    add_error_responses(doc, drf_error_responses())
     # The vendor's paths end in a slash; Litestar drops it when it writes the document.
     doc["paths"] = {
         (p if p.endswith("/") else p + "/"): item for p, item in doc.get("paths", {}).items()

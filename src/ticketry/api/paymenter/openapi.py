@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar import Litestar
 
+from ticketry.api.common.openapi import ERROR_STATUSES, add_error_responses, error_response
 from ticketry.api.paymenter.documents import MEDIA_TYPE
 
 _STR = {"type": "string"}
@@ -223,6 +224,24 @@ def _message_body(description: str) -> dict[str, Any]:
     }
 
 
+_ERROR = {
+    "type": "object",
+    "properties": {"error": _STR},
+    "required": ["error"],
+}
+# Laravel's ``{"message"}`` for every error; a missing bearer token is answered by the
+# middleware with ``{"error"}`` instead.
+# Laravel reads a body whatever its content type: never a 415.
+ERROR_RESPONSES = {s: _message_body("An error") for s in ERROR_STATUSES if s != "415"}
+ERROR_RESPONSES["400"] = _message_body("A filter, sort or include not allowed; a bad body")
+ERROR_RESPONSES["401"] = error_response(
+    'No API key (`{"error"}`) or an invalid one (`{"message"}`)',
+    {"anyOf": [ERROR_RESPONSES["401"]["content"]["application/json"]["schema"], _ERROR]},
+    "application/json",
+)
+ERROR_RESPONSES["403"] = _message_body("The key may not do this")
+ERROR_RESPONSES["404"] = _message_body("No such ticket or message, or no such route")
+
 _VALIDATION = {
     "description": "Validation error",
     "content": {
@@ -317,7 +336,7 @@ PARAMETERS: dict[str, list[dict[str, Any]]] = {
 def paymenter_openapi(app: Litestar) -> dict[str, Any]:
     doc = app.openapi_schema.to_schema()
     doc.setdefault("components", {}).setdefault("schemas", {}).update(copy.deepcopy(SCHEMAS))
-    for path, path_item in doc.get("paths", {}).items():
+    for path_item in doc.get("paths", {}).values():
         for operation in path_item.values():
             if not isinstance(operation, dict) or operation.get("operationId") not in OPERATIONS:
                 continue
@@ -333,17 +352,12 @@ def paymenter_openapi(app: Litestar) -> dict[str, Any]:
                     "description": "A JSON:API document",
                     "content": {MEDIA_TYPE: {"schema": schema}},
                 }
-            if operation["operationId"].endswith(".index"):
-                responses["400"] = _message_body("A filter, sort or include not allowed")
             if body is not None:
                 operation["requestBody"] = {
                     "required": True,
                     "content": {"application/json": {"schema": _ref(body)}},
                 }
                 responses["422"] = _VALIDATION
-            responses["401"] = _message_body("No or an invalid API key")
-            responses["403"] = _message_body("The key may not do this")
-            if "{" in path:
-                responses["404"] = _message_body("No such ticket or message")
             operation["responses"] = responses
+    add_error_responses(doc, ERROR_RESPONSES)
     return doc

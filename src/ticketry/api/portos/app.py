@@ -14,10 +14,16 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import Receive, Scope, Send
 
-from ticketry.api.common.openapi import openapi_document
+from ticketry.api.common.openapi import (
+    ERROR_STATUSES,
+    add_error_responses,
+    decimals_as_numbers,
+    error_response,
+    openapi_document,
+)
 from ticketry.api.portos import auth, schemas, tickets
 from ticketry.api.portos.deps import provide_principal
-from ticketry.api.portos.errors import EXCEPTION_HANDLERS
+from ticketry.api.portos.errors import EXCEPTION_HANDLERS, MEDIA_TYPE
 from ticketry.api.portos.responses import PortosResponse
 from ticketry.http.params import refuse_nul_path
 from ticketry.runtime import provide_session
@@ -58,8 +64,48 @@ def schema(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return _schema_cache[key]
 
 
+_PROBLEM = {
+    "type": "object",
+    "description": "RFC 7807 problem details with PORTOS's `errorCode`.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": ["string", "null"]},
+        "instance": {"type": "string"},
+        "traceId": {"type": "string"},
+        "errorCode": {"type": "integer"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "memberName": {"type": "string"},
+                    "message": {"type": "string"},
+                    "code": {"type": "integer"},
+                },
+                "required": ["memberName", "message", "code"],
+            },
+        },
+        "resource": {"type": "object"},
+    },
+    "required": ["type", "title", "status", "detail", "instance", "traceId"],
+}
+ERROR_RESPONSES = {
+    status: error_response("A problem", _PROBLEM, MEDIA_TYPE)
+    for status in ERROR_STATUSES
+    if status != "409"  # PORTOS answers a conflict with 400 (errorCode 6)
+}
+_STRUCTS = [
+    v for v in vars(schemas).values() if isinstance(v, type) and issubclass(v, msgspec.Struct)
+]
+
+
 def portos_document(app: Litestar) -> dict[str, Any]:
-    return openapi_document(app, REQUEST_BODIES)
+    doc = openapi_document(app, REQUEST_BODIES)
+    decimals_as_numbers(doc, _STRUCTS)
+    add_error_responses(doc, ERROR_RESPONSES)
+    return doc
 
 
 def create_portos_app(max_body_bytes: int) -> Litestar:

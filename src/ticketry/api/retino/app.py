@@ -11,7 +11,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from ticketry.api.common.idempotency import Idempotency
-from ticketry.api.common.openapi import openapi_document
+from ticketry.api.common.openapi import add_error_responses, drf_error_responses, openapi_document
 from ticketry.api.common.ratelimit import RateLimit
 from ticketry.api.retino import (
     lookups,
@@ -55,12 +55,14 @@ def schema(request: Request) -> dict[str, Any]:
     app = request.app
     key = id(app)
     if key not in _schema_cache:
-        _schema_cache[key] = openapi_document(app, REQUEST_BODIES)
+        _schema_cache[key] = retino_document(app)
     return _schema_cache[key]
 
 
 def retino_document(app: Litestar) -> dict[str, Any]:
-    return openapi_document(app, REQUEST_BODIES)
+    doc = openapi_document(app, REQUEST_BODIES)
+    add_error_responses(doc, drf_error_responses())
+    return doc
 
 
 def create_retino_app(max_body_bytes: int) -> Litestar:
