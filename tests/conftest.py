@@ -26,10 +26,7 @@ from ticketry.app import TicketryApp, create_app
 from ticketry.domain.accounts.services import account_get_or_create, token_issue, user_get_or_create
 from ticketry.domain.files.storage import (
     FileStore,
-    LocalFileStore,
     S3FileStore,
-    get_file_store,
-    set_file_store,
 )
 from ticketry.domain.types import utcnow
 from ticketry.settings import S3Settings, load_settings
@@ -81,9 +78,7 @@ def database_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def files_dir() -> Iterator[Path]:
     with tempfile.TemporaryDirectory() as tmp:
-        set_file_store(LocalFileStore(Path(tmp)))
         yield Path(tmp)
-        set_file_store(None)
 
 
 @dataclass(frozen=True)
@@ -122,24 +117,27 @@ def s3_server() -> Iterator[S3Server]:
 
 
 @contextmanager
-def using_store(store: FileStore) -> Iterator[FileStore]:
-    previous = get_file_store()
-    set_file_store(store)
+def using_store(app: TicketryApp, store: FileStore) -> Iterator[FileStore]:
+    """The app's file store is ``store`` for the block (each app has its own)."""
+    assert app.runtime is not None
+    previous = app.runtime.file_store
+    app.runtime.file_store = store
     try:
         yield store
     finally:
-        set_file_store(previous)
+        app.runtime.file_store = previous
 
 
 @pytest.fixture(params=["local", "s3"])
-def any_store(request: pytest.FixtureRequest, files_dir: Path) -> Iterator[FileStore]:
+def any_store(request: pytest.FixtureRequest, app: TicketryApp) -> Iterator[FileStore]:
     """Runs a test once on the local directory store and once on an S3 bucket."""
+    assert app.runtime is not None
     if request.param == "local":
-        yield get_file_store()
+        yield app.runtime.files()
         return
     s3: S3Server = request.getfixturevalue("s3_server")
     prefix = f"run-{uuid.uuid4().hex[:8]}"
-    with using_store(S3FileStore(s3.settings(prefix=prefix))) as store:
+    with using_store(app, S3FileStore(s3.settings(prefix=prefix))) as store:
         yield store
 
 

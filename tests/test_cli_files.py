@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import S3Server, using_store
+from tests.conftest import S3Server
 from tests.test_cli import CLI, run
 from tests.test_cli import cli_env as cli_env  # the module-scoped fixture
 from ticketry.db import create_engine, create_sessionmaker
@@ -69,19 +69,19 @@ async def test_copy_from_dir_moves_files_into_the_bucket(
         async with create_sessionmaker(engine)() as session:
             account, _ = await account_get_or_create(session, slug=f"cf-{uuid.uuid4().hex[:6]}")
             await session.flush()
-            with using_store(local):
-                kept, gone, damaged = [
-                    await file_store(
-                        session,
-                        account_id=account.id,
-                        content=content,
-                        filename=None,
-                        field="file",
-                        max_bytes=1 << 20,
-                        allowed=frozenset({"image/png", "application/pdf"}),
-                    )
-                    for content in (PNG, PDF, PNG)
-                ]
+            kept, gone, damaged = [
+                await file_store(
+                    session,
+                    store=local,
+                    account_id=account.id,
+                    content=content,
+                    filename=None,
+                    field="file",
+                    max_bytes=1 << 20,
+                    allowed=frozenset({"image/png", "application/pdf"}),
+                )
+                for content in (PNG, PDF, PNG)
+            ]
             await session.commit()
             keys = kept.storage_key, gone.storage_key, damaged.storage_key
     finally:

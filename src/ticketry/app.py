@@ -29,6 +29,7 @@ from ticketry.api.retino.app import SCHEMA_PATH as RETINO_SCHEMA
 from ticketry.api.retino.app import create_retino_app
 from ticketry.credential_cache import CredentialCache
 from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url
+from ticketry.domain.files.storage import file_store_from_settings
 from ticketry.http.bodyless import buffer_unexpected_body
 from ticketry.http.signin import signin_throttle_for
 from ticketry.readpath import read_path_for
@@ -102,6 +103,7 @@ class TicketryApp:
                 read_path=reads,
                 credentials=CredentialCache(self.settings.database_url, reads),
                 signin_throttle=signin_throttle_for(self.settings, engine),
+                file_store=file_store_from_settings(self.settings),
             )
             await self.runtime.credentials.start()  # type: ignore[union-attr]
             for _, face in self.faces:

@@ -504,7 +504,7 @@ def files_check() -> None:
     from ticketry.domain.files.storage import file_store_from_settings
 
     async def run() -> str:
-        store = file_store_from_settings()
+        store = file_store_from_settings(get_settings())
         key = f"_probe/{uuid.uuid4()}.txt"
         payload = b"ticketry file store probe"
         await store.save(key, payload, "text/plain")
@@ -532,7 +532,9 @@ def files_copy_from_dir(directory: pathlib.Path) -> None:
 
     async def run(session: AsyncSession) -> CopyReport:
         return await files_copy(
-            session, source=LocalFileStore(directory), target=file_store_from_settings()
+            session,
+            source=LocalFileStore(directory),
+            target=file_store_from_settings(get_settings()),
         )
 
     report = _run_in_session(run)

@@ -39,7 +39,7 @@ from typing import Any, Literal
 from sqlalchemy import bindparam, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
 
@@ -58,10 +58,18 @@ def _executed(state: ORMExecuteState) -> None:
         state.session.info[WROTE] = True
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _ended(session: Session) -> None:
-    session.info.pop(WROTE, None)
+def mark_wrote(session: AsyncSession | Session) -> None:
+    """For writes that go around the ORM (a driver statement, text SQL): the unit of work
+    commits only a session that wrote."""
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    # Only the outermost transaction: a savepoint's end (released or rolled back to)
+    # leaves what the transaction wrote before it, which is still to be committed.
+    if transaction.parent is None:
+        session.info.pop(WROTE, None)
 
 
 Shape = Literal["scalar", "rows"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from litestar import Request
 from litestar.datastructures import State
@@ -14,9 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from ticketry.credential_cache import CredentialCache
 from ticketry.db import unit_of_work
 from ticketry.domain.accounts.throttle import SigninThrottle
+from ticketry.domain.files.storage import FileStore, file_store_from_settings
 from ticketry.domain.webhooks.flavours import Flavours
 from ticketry.readpath import ReadPath
 from ticketry.settings import Settings
+
+
+class CounterBackend(Protocol):
+    """Where request counts are kept (the database or Redis); ``api/common`` supplies them."""
+
+    async def hit(self, key: str, window_start: int, period: int, limit: int) -> int: ...
+
+    async def close(self) -> None: ...
 
 
 @dataclass
@@ -36,6 +46,20 @@ class Runtime:
     credentials: CredentialCache | None = None
     # Failed sign-ins, per identity and address (None: made from the settings on first use).
     signin_throttle: SigninThrottle | None = None
+    # Where uploaded files go (None: made from the settings on first use).
+    file_store: FileStore | None = None
+    # A small engine of its own for request bookkeeping (rate limits, idempotency keys), so
+    # that it neither competes with handlers for connections nor shows among their queries
+    # (None: made from the settings on first use).
+    bookkeeping_engine: AsyncEngine | None = None
+    # The rate limiter's counters (None: made from the settings on first use).
+    counters: CounterBackend | None = None
+
+    def files(self) -> FileStore:
+        """The file store, made from the settings the first time it is asked for."""
+        if self.file_store is None:
+            self.file_store = file_store_from_settings(self.settings)
+        return self.file_store
 
 
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:

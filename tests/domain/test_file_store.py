@@ -104,7 +104,7 @@ async def test_settings_choose_the_s3_store(
     try:
         settings = get_settings()
         assert settings.s3 is not None and settings.s3.prefix == "from-env"
-        store = file_store_from_settings()
+        store = file_store_from_settings(settings)
         assert isinstance(store, S3FileStore)
         await store.save("9/env.png", PNG, "image/png")
         assert await store.load("9/env.png") == PNG
@@ -145,11 +145,15 @@ def test_local_store_is_the_default(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert settings.file_store == "local" and settings.s3 is None
 
 
-async def test_several_files_are_checked_together(db: AsyncSession, tenant: Tenant) -> None:
+async def test_several_files_are_checked_together(
+    db: AsyncSession, tenant: Tenant, tmp_path: Path
+) -> None:
+    store = LocalFileStore(tmp_path)
     allowed = frozenset({"image/png"})
     with pytest.raises(ValidationFailed) as caught:
         await files_store(
             db,
+            store=store,
             account_id=tenant.account_id,
             files=[("ok.png", PNG), ("fake.png", b"<html>"), (None, b""), ("big.png", PNG)],
             field="photos",
@@ -163,6 +167,7 @@ async def test_several_files_are_checked_together(db: AsyncSession, tenant: Tena
     with pytest.raises(ValidationFailed) as too_many:
         await files_store(
             db,
+            store=store,
             account_id=tenant.account_id,
             files=[("a.png", PNG)] * 3,
             field="files",
@@ -173,6 +178,7 @@ async def test_several_files_are_checked_together(db: AsyncSession, tenant: Tena
     assert too_many.value.errors == {"files": ["Ensure there are no more than 2 files."]}
     stored = await files_store(
         db,
+        store=store,
         account_id=tenant.account_id,
         files=[("a.png", PNG), ("b\x00.png", PNG)],
         field="files",

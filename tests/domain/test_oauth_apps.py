@@ -64,6 +64,7 @@ async def test_deactivation_revokes_tokens_and_rotation_replaces_the_secret(
     )
     await db.commit()
     issued = await oauth_client_credentials(db, app=app, scope=None)
+    await db.commit()  # the caller's unit of work
     assert await oauth_bearer_authenticate(db, issued.access_token) is not None
 
     await oauth_app_update(db, account=account, ref=app.public_id, is_active=False)
@@ -93,6 +94,7 @@ async def test_delete_and_tenancy(db: AsyncSession, tenant: Tenant, other_tenant
     app, secret = await oauth_app_create(db, account=account, name="Shop", scopes=["admin:read"])
     await db.commit()
     issued = await oauth_client_credentials(db, app=app, scope=None)
+    await db.commit()  # the caller's unit of work
     ref, client_id = app.public_id, app.client_id
     for call in (
         oauth_app_update(db, account=other, ref=ref, name="stolen"),

@@ -46,6 +46,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Null
 
+from ticketry.readpath import mark_wrote
+
 Processor = Callable[[Any], Any] | None
 
 _encode = msgspec.json.encode
@@ -230,6 +232,7 @@ class RowsInsert:
         row written, typed as the columns are, in no particular order."""
         if not rows:
             return []
+        mark_wrote(session)
         dialect = session.get_bind().dialect
         if not stored:
             rows = self.stored(dialect, rows)

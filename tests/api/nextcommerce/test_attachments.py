@@ -89,7 +89,7 @@ async def test_store_outage_is_503_and_writes_nothing(
             return int(await session.scalar(select(func.count()).select_from(StoredFile)) or 0)
 
     before = await stored_count()
-    with using_store(S3FileStore(s3_server.settings(bucket="bucket-that-was-deleted"))):
+    with using_store(app, S3FileStore(s3_server.settings(bucket="bucket-that-was-deleted"))):
         r = await nc.client.post(
             f"{BASE}/tickets/attachments/",
             headers=nc.headers(),
@@ -126,7 +126,7 @@ async def test_a_refused_upload_leaves_no_bytes_behind(
     from ticketry.domain.files.services import file_cleanups_wait
 
     recording = RecordingStore(any_store)
-    with using_store(recording):
+    with using_store(app, recording):
         r = await nc.post(
             "/tickets/attachments/",
             files=[("files", ("ok.png", PNG, "image/png")), ("files", ("bad.png", b"<x>", "x"))],
@@ -138,7 +138,7 @@ async def test_a_refused_upload_leaves_no_bytes_behind(
         await any_store.load(recording.saved[0])
 
     # A committed upload keeps its bytes.
-    with using_store(recording):
+    with using_store(app, recording):
         r = await nc.post("/tickets/attachments/", files={"files": ("kept.png", PNG, "image/png")})
         assert r.status_code == 200, r.text
         await file_cleanups_wait()

@@ -254,3 +254,39 @@ async def test_an_order_with_nul_text_fails_alone(client: httpx.AsyncClient, sho
     statuses = [r["status"] for r in out["results"]]
     assert statuses == ["created", "failed", "created"]
     assert out["results"][1]["errors"] == {"remote_id": ["Null characters are not allowed."]}
+
+
+async def test_a_batch_the_database_refuses_is_retried_order_by_order(
+    client: httpx.AsyncClient, shop: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the database refuses the batch, the request starts its transaction again and
+    writes each order in a savepoint: the order it refuses fails alone (its own writes
+    rolled back to the savepoint), the others are committed by the request."""
+    from sqlalchemy import text
+
+    from ticketry.domain.orders import upsert
+
+    real_write = upsert._write
+    calls: list[int] = []
+
+    async def refusing_write(
+        session: Any, account_id: int, actor_id: Any, planned: Any, now: Any
+    ) -> Any:
+        calls.append(len(planned))
+        written = await real_write(session, account_id, actor_id, planned, now)
+        if any(p.code == "RB-BAD" for p in planned):
+            # A statement the database refuses, after the order's own writes.
+            await session.execute(text("SELECT * FROM no_such_table"))
+        return written
+
+    monkeypatch.setattr(upsert, "_write", refusing_write)
+    out = await bulk(client, shop, [order("RB-1"), order("RB-BAD"), order("RB-2")])
+    assert calls == [3, 1, 1, 1]  # the batch, then each order on its own
+    assert [r["status"] for r in out["results"]] == ["created", "failed", "created"]
+    assert "could not be stored" in out["results"][1]["errors"]["non_field_errors"][0]
+    monkeypatch.undo()
+    for position in (0, 2):
+        assert (await get_order(client, shop, out["results"][position]["id"]))["code"]
+    again = await bulk(client, shop, [order("RB-1"), order("RB-BAD")])
+    # RB-1 was committed; RB-BAD's writes went with its savepoint.
+    assert [r["status"] for r in again["results"]] == ["updated", "created"]

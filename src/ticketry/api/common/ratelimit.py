@@ -32,7 +32,7 @@ from litestar.types import ASGIApp, Scope
 
 from ticketry.api.common.bookkeeping import bookkeeping_engine
 from ticketry.domain.requests.services import rate_limit_hit
-from ticketry.runtime import Runtime
+from ticketry.runtime import CounterBackend, Runtime
 from ticketry.settings import Settings
 
 log = logging.getLogger("ticketry.ratelimit")
@@ -175,25 +175,19 @@ class RedisBackend(Backend):
         await self.client.aclose()
 
 
-_backends: dict[int, tuple[Runtime, Backend]] = {}
-
-
 async def backend_close(runtime: Runtime) -> None:
-    found = _backends.pop(id(runtime), None)
-    if found is not None and found[0] is runtime:
-        await found[1].close()
+    backend, runtime.counters = runtime.counters, None
+    if backend is not None:
+        await backend.close()
 
 
-def backend_for(runtime: Runtime) -> Backend:
-    found = _backends.get(id(runtime))
-    if found is None or found[0] is not runtime:
+def backend_for(runtime: Runtime) -> CounterBackend:
+    if runtime.counters is None:
         settings: Settings = runtime.settings
-        backend: Backend = (
+        runtime.counters = (
             RedisBackend(settings.redis_url) if settings.redis_url else DatabaseBackend(runtime)
         )
-        found = (runtime, backend)
-        _backends[id(runtime)] = found
-    return found[1]
+    return runtime.counters
 
 
 class RateLimit(ASGIMiddleware):

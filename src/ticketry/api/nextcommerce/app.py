@@ -29,8 +29,6 @@ REQUEST_BODIES: dict[str, type[msgspec.Struct]] = {
     "ticketsCommentsCreate": schemas.CommentWrite,
 }
 
-_schema_cache: dict[int, dict[str, Any]] = {}
-
 
 def nextcommerce_document(app: Litestar) -> dict[str, Any]:
     doc = openapi_document(app, REQUEST_BODIES)
@@ -64,10 +62,11 @@ def rate_limit(settings: Settings) -> str:
 
 @get(SCHEMA_PATH, include_in_schema=False, sync_to_thread=False)
 def schema(request: Request) -> dict[str, Any]:
-    key = id(request.app)
-    if key not in _schema_cache:
-        _schema_cache[key] = nextcommerce_document(request.app)
-    return _schema_cache[key]
+    # Built once per app (each app keeps its own, in its state).
+    document: dict[str, Any] | None = request.app.state.get("openapi_document")
+    if document is None:
+        document = request.app.state["openapi_document"] = nextcommerce_document(request.app)
+    return document
 
 
 def create_nextcommerce_app(max_body_bytes: int) -> Litestar:

@@ -14,7 +14,6 @@ from ticketry.api.nextcommerce.state import runtime_settings
 from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.files.models import StoredFile
 from ticketry.domain.files.services import files_store
-from ticketry.domain.files.storage import get_file_store
 from ticketry.domain.types import utcnow
 from ticketry.http.downloads import file_response
 
@@ -46,6 +45,7 @@ async def tickets_attachments_create(
         raise ValidationFailed.single("files", "No file was submitted.")
     stored = await files_store(
         db,
+        store=request.app.state.runtime.files(),
         account_id=caller.account.id,
         files=[(upload.filename, await upload.read()) for upload in uploads],
         field="files",
@@ -95,7 +95,7 @@ async def tickets_attachments_create(
     include_in_schema=True,
 )
 async def tickets_attachments_download(
-    db: AsyncSession, caller: Caller, file_id: int
+    request: Request, db: AsyncSession, caller: Caller, file_id: int
 ) -> Response[bytes]:
     """The file's bytes, for tokens of the file's account only."""
     row = await db.scalar(
@@ -105,7 +105,7 @@ async def tickets_attachments_download(
     )
     if row is None:
         raise NotFound()
-    content = await get_file_store().load(row.storage_key)
+    content = await request.app.state.runtime.files().load(row.storage_key)
     return file_response(
         content=content, content_type=row.content_type, filename=row.filename, kind="attachment"
     )

@@ -166,10 +166,16 @@ async def _client_app(
     return app, attempt
 
 
-async def _settle(db: AsyncSession, attempt: SigninAttempt | None) -> None:
-    """The client secret was right: forget its failures (outside the request's transaction)."""
+async def _settle(db: AsyncSession, attempt: SigninAttempt | None, *, keep: bool = False) -> None:
+    """The credentials were right: forget their failures. That write must happen whatever
+    becomes of the request, so it runs outside the request's transaction, and on SQLite it
+    cannot while that transaction holds the one write lock: the request's unit of work ends
+    here, committed when the request issued something (``keep``), rolled back otherwise."""
     if attempt is not None:
-        await db.rollback()
+        if keep:
+            await db.commit()
+        else:
+            await db.rollback()
         await attempt.succeeded()
 
 
@@ -204,7 +210,7 @@ async def token(request: Request, db: AsyncSession) -> Response:
     except OAuthDenied as exc:
         await _settle(db, attempt)
         return _oauth_error(exc)
-    await _settle(db, attempt)
+    await _settle(db, attempt, keep=True)
     return Response(issued.as_dict(), status_code=200, headers=_NO_STORE)
 
 
@@ -220,7 +226,7 @@ async def revoke(request: Request, db: AsyncSession) -> Response:
     except OAuthDenied as exc:
         await _settle(db, attempt)
         return _oauth_error(exc)
-    await _settle(db, attempt)
+    await _settle(db, attempt, keep=True)
     return Response(b"", status_code=200, headers=_NO_STORE)
 
 
@@ -351,7 +357,7 @@ async def authorize_decide(request: Request, db: AsyncSession) -> Response:
     except OAuthDenied as exc:
         await _settle(db, attempt)
         return _redirect(redirect_uri, error=exc.error, state=state)  # type: ignore[return-value]
-    await _settle(db, attempt)
+    await _settle(db, attempt, keep=True)
     return _redirect(redirect_uri, code=code, state=state)  # type: ignore[return-value]
 
 

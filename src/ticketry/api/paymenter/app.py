@@ -19,15 +19,14 @@ from ticketry.runtime import provide_session
 PREFIX = "/api/v1/admin"
 SCHEMA_PATH = f"{PREFIX}/schema"
 
-_schema_cache: dict[int, dict[str, Any]] = {}
-
 
 @get(SCHEMA_PATH, include_in_schema=False, sync_to_thread=False)
 def schema(request: Request) -> dict[str, Any]:
-    key = id(request.app)
-    if key not in _schema_cache:
-        _schema_cache[key] = paymenter_openapi(request.app)
-    return _schema_cache[key]
+    # Built once per app (each app keeps its own, in its state).
+    document: dict[str, Any] | None = request.app.state.get("openapi_document")
+    if document is None:
+        document = request.app.state["openapi_document"] = paymenter_openapi(request.app)
+    return document
 
 
 def paymenter_document(app: Litestar) -> dict[str, Any]:

@@ -62,5 +62,8 @@ async def provide_api_key(request: Request, db: AsyncSession) -> ApiKeyPrincipal
     client_ip = request.client.host if request.client else None
     if key.type != "admin" or not api_key_allows_ip(key, client_ip):
         raise Forbidden(KEY_REFUSED)
-    await api_key_touch(db, key=key)
+    if await api_key_touch(db, key=key):
+        # Its own unit of work, ended here: the key was used even if the request then
+        # fails (and is rolled back), and the request's writes begin after it.
+        await db.commit()
     return ApiKeyPrincipal(key=key, account=account)

@@ -53,15 +53,13 @@ class PortosApp(Litestar):
         await super().__call__(scope, receive, send)
 
 
-_schema_cache: dict[int, dict[str, Any]] = {}
-
-
 @get(SCHEMA_PATH, include_in_schema=False, sync_to_thread=False)
 def schema(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    key = id(request.app)
-    if key not in _schema_cache:
-        _schema_cache[key] = portos_document(request.app)
-    return _schema_cache[key]
+    # Built once per app (each app keeps its own, in its state).
+    document: dict[str, Any] | None = request.app.state.get("openapi_document")
+    if document is None:
+        document = request.app.state["openapi_document"] = portos_document(request.app)
+    return document
 
 
 _PROBLEM = {

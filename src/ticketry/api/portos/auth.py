@@ -97,6 +97,10 @@ async def auth_login(request: Request[Any, Any, Any], db: AsyncSession) -> s.Aut
         raise
     if found is None:
         raise Unauthenticated("Invalid user name or password.")
+    # The request's unit of work ends here: the throttle forgets the failures outside it
+    # (that must hold whatever becomes of the request) and, on SQLite, cannot while the
+    # request holds the one write lock.
+    await db.commit()
     await attempt.succeeded()
     user, issued = found
     return s.AuthResult(

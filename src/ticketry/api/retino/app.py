@@ -47,16 +47,15 @@ REQUEST_BODIES: dict[str, type[msgspec.Struct]] = {
     "store_ids_create": order_schemas.StoreCreate,
 }
 
-_schema_cache: dict[int, dict[str, Any]] = {}
-
 
 @get(SCHEMA_PATH, include_in_schema=False, sync_to_thread=False)
 def schema(request: Request) -> dict[str, Any]:
     app = request.app
-    key = id(app)
-    if key not in _schema_cache:
-        _schema_cache[key] = retino_document(app)
-    return _schema_cache[key]
+    # Built once per app (each app keeps its own, in its state).
+    document: dict[str, Any] | None = request.app.state.get("openapi_document")
+    if document is None:
+        document = request.app.state["openapi_document"] = retino_document(app)
+    return document
 
 
 def retino_document(app: Litestar) -> dict[str, Any]:

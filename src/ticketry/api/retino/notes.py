@@ -89,6 +89,7 @@ async def credit_note_update(
         db,
         account=principal.account,
         actor=principal.user,
+        store=runtime(request).files(),
         ref=note_id,
         content=content,
         filename=body.file_name or None,  # type: ignore[arg-type]
@@ -117,14 +118,17 @@ async def credit_note_retrieve(
     media_type="application/octet-stream",
 )
 async def credit_note_file(
-    db: AsyncSession, principal: Principal, note_id: uuid.UUID
+    request: Request, db: AsyncSession, principal: Principal, note_id: uuid.UUID
 ) -> Response[bytes]:
     principal.require(TICKETS_VIEW)
     note = await refunds.credit_note_get(db, account_id=principal.account.id, ref=note_id)
     if note.file_id is None:
         raise NotFound("This credit note has no file.")
     stored, content = await refunds.file_get(
-        db, account_id=principal.account.id, file_id=note.file_id
+        db,
+        store=runtime(request).files(),
+        account_id=principal.account.id,
+        file_id=note.file_id,
     )
     return file_response(
         content=content,

@@ -310,9 +310,17 @@ async def orders_bulk(request: Request, db: AsyncSession, principal: Principal) 
                 failed[index] = collect_errors(element, o.OrderUpsert) or {
                     "non_field_errors": [str(exc)]
                 }
-    written = await upsert.orders_upsert(
-        db, account=principal.account, actor=principal.user, orders=[d for _, d in decoded]
-    )
+    datas = [d for _, d in decoded]
+    try:
+        written = await upsert.orders_upsert(
+            db, account=principal.account, actor=principal.user, orders=datas
+        )
+    except upsert.OrdersBatchRejected:
+        # The request's transaction is spoiled; start it again, each order on its own.
+        await db.rollback()
+        written = await upsert.orders_upsert(
+            db, account=principal.account, actor=principal.user, orders=datas, one_by_one=True
+        )
     results: dict[int, o.BulkResultOut] = {
         index: o.BulkResultOut(index=index, status="failed", id=None, errors=errs)
         for index, errs in failed.items()

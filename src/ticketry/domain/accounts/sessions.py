@@ -108,7 +108,7 @@ async def session_sign_in(
     row = DeviceSession(account_id=user.account_id, user_id=user.id, device_name=device_name)
     token, refresh = _new_tokens(row)
     session.add(row)
-    await session.commit()
+    await session.flush()
     return user, IssuedSession(row, token, refresh)
 
 
@@ -147,13 +147,11 @@ async def session_refresh(
     if user is None or not user.is_active:
         return None
     new_token, new_refresh = _new_tokens(row)
-    await session.commit()
     return user, IssuedSession(row, new_token, new_refresh)
 
 
 async def session_end(session: AsyncSession, *, session_id: int) -> None:
     await session.execute(delete(DeviceSession).where(DeviceSession.id == session_id))
-    await session.commit()
 
 
 async def signing_key_create(session: AsyncSession, *, user: User) -> tuple[str, str]:

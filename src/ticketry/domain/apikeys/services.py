@@ -108,9 +108,11 @@ def api_key_allows_ip(key: ApiKey, client_ip: str | None) -> bool:
     return ip in key.ip_addresses
 
 
-async def api_key_touch(session: AsyncSession, *, key: ApiKey) -> None:
-    """Record the use (at most once a minute, so reads do not all become writes)."""
+async def api_key_touch(session: AsyncSession, *, key: ApiKey) -> bool:
+    """Record the use (at most once a minute, so reads do not all become writes); whether
+    there is something for the caller to commit."""
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at >= TOUCH_INTERVAL:
         key.last_used_at = now
-        await session.commit()
+        return True
+    return False

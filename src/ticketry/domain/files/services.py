@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from ticketry.domain.errors import ValidationFailed
 from ticketry.domain.files.models import StoredFile
-from ticketry.domain.files.storage import get_file_store
+from ticketry.domain.files.storage import FileStore
 
 log = logging.getLogger("ticketry.files")
 
-# Keys stored during the session's current transaction, not yet committed.
+# (store, key) of the files stored during the session's current transaction, not yet committed.
 _PENDING = "ticketry.files.uncommitted"
 _cleanups: set[asyncio.Task[None]] = set()
 
@@ -45,6 +45,7 @@ def sniff_content_type(content: bytes) -> tuple[str, str] | None:
 async def file_store(
     session: AsyncSession,
     *,
+    store: FileStore,
     account_id: int,
     content: bytes,
     filename: str | None,
@@ -71,8 +72,8 @@ async def file_store(
     content_type, ext = sniffed
     public_id = uuid.uuid4()
     key = f"{account_id}/{public_id}{ext}"
-    await get_file_store().save(key, content, content_type)
-    session.info.setdefault(_PENDING, []).append(key)
+    await store.save(key, content, content_type)
+    session.info.setdefault(_PENDING, []).append((store, key))
     row = StoredFile(
         account_id=account_id,
         public_id=public_id,
@@ -89,6 +90,7 @@ async def file_store(
 async def files_store(
     session: AsyncSession,
     *,
+    store: FileStore,
     account_id: int,
     files: list[tuple[str | None, bytes]],
     field: str,
@@ -109,6 +111,7 @@ async def files_store(
         try:
             row = await file_store(
                 session,
+                store=store,
                 account_id=account_id,
                 content=content,
                 filename=name,
@@ -136,22 +139,21 @@ def _stored_for_good(session: Session) -> None:
 def _stored_in_vain(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is not None:
         return  # a savepoint: the outer transaction decides
-    keys = session.info.pop(_PENDING, None)
-    if not keys:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
         return
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        log.warning("not removing %d uncommitted file(s): no event loop", len(keys))
+        log.warning("not removing %d uncommitted file(s): no event loop", len(pending))
         return
-    task = loop.create_task(_delete_quietly(list(keys)))
+    task = loop.create_task(_delete_quietly(list(pending)))
     _cleanups.add(task)
     task.add_done_callback(_cleanups.discard)
 
 
-async def _delete_quietly(keys: list[str]) -> None:
-    store = get_file_store()
-    for key in keys:
+async def _delete_quietly(pending: list[tuple[FileStore, str]]) -> None:
+    for store, key in pending:
         try:
             await store.delete(key)
         except Exception as exc:  # an orphan is harmless; the request has already answered

@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 import anyio.to_thread
 
 from ticketry.domain.errors import NotFound, StorageUnavailable
-from ticketry.settings import S3Settings
+from ticketry.settings import S3Settings, Settings
 
 log = logging.getLogger("ticketry.files")
 
@@ -159,25 +159,7 @@ def _s3_client(config: S3Settings) -> Any:
     )
 
 
-def file_store_from_settings() -> FileStore:
-    from ticketry.settings import get_settings
-
-    settings = get_settings()
+def file_store_from_settings(settings: Settings) -> FileStore:
     if settings.s3 is not None:
         return S3FileStore(settings.s3)
     return LocalFileStore(settings.files_dir)
-
-
-_store: FileStore | None = None
-
-
-def get_file_store() -> FileStore:
-    global _store
-    if _store is None:
-        _store = file_store_from_settings()
-    return _store
-
-
-def set_file_store(store: FileStore | None) -> None:
-    global _store
-    _store = store

@@ -127,7 +127,6 @@ async def _issue(
             refresh_expires_at=now + timedelta(days=REFRESH_TOKEN_DAYS) if refresh else None,
         )
     )
-    await session.commit()
     return IssuedToken(
         access_token=access, expires_in=ACCESS_TOKEN_SECONDS, scope=scope, refresh_token=refresh
     )
@@ -179,7 +178,6 @@ async def oauth_code_create(
             expires_at=utcnow() + timedelta(seconds=CODE_SECONDS),
         )
     )
-    await session.commit()
     return raw
 
 
@@ -265,7 +263,6 @@ async def oauth_revoke(session: AsyncSession, *, app: OAuthApp, token: str | Non
             )
             .values(revoked_at=utcnow())
         )
-    await session.commit()
 
 
 async def oauth_bearer_authenticate(session: AsyncSession, raw: str) -> BearerPrincipal | None:

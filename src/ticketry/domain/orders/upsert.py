@@ -280,13 +280,18 @@ async def orders_upsert(
     account: Account,
     actor: User | None,
     orders: Sequence[OrderData],
+    one_by_one: bool = False,
 ) -> list[UpsertResult]:
-    """Create or update each order by (store, code); report each by its position.
+    """Create or update each order by (store, code); report each by its position. The
+    writes join the caller's transaction; the caller commits.
 
-    Checked orders are written together in one transaction; if the database rejects the
-    batch, each order is retried in its own transaction. Checking the orders and building
-    their rows happens before the transaction begins (on SQLite it holds the one write
-    lock), so it holds only the statements.
+    Checked orders are written together, in as many statements as one order needs. If the
+    database rejects the batch, the caller's transaction is spoiled (PostgreSQL refuses
+    anything further in it), so ``OrdersBatchRejected`` says so: the caller rolls back and
+    calls again with ``one_by_one``, which writes each order in a savepoint of its own, so
+    one order the database refuses fails alone. The happy path pays no savepoint. Checking
+    the orders and building their rows happens before the first statement (on SQLite that
+    takes the one write lock), so the lock is held for the statements only.
     """
     # Plain ids: a rollback expires ORM objects, and reloading them here would need IO.
     account_id, actor_id = account.id, (actor.id if actor else None)
@@ -324,29 +329,33 @@ async def orders_upsert(
         else:
             plan.place(stores[plan.store])
             planned.append(plan)
-    if planned:
+    if planned and not one_by_one:
         try:
             for r in await _write(session, account_id, actor_id, planned, now):
                 results[r.index] = r
-            await session.commit()
-        except DBAPIError:
-            await session.rollback()
+        except DBAPIError as exc:
             if len(planned) == 1:
                 raise
             log.warning("bulk order upsert failed as a batch; retrying order by order")
-            for plan in planned:
-                try:
+            raise OrdersBatchRejected() from exc
+    elif planned:
+        for plan in planned:
+            try:
+                async with session.begin_nested():
                     (r,) = await _write(session, account_id, actor_id, [plan], now)
-                    await session.commit()
-                    results[r.index] = r
-                except DBAPIError as exc:
-                    await session.rollback()
-                    results[plan.index] = UpsertResult(
-                        index=plan.index,
-                        status="failed",
-                        errors={"non_field_errors": [_db_message(exc)]},
-                    )
+                results[r.index] = r
+            except DBAPIError as exc:
+                results[plan.index] = UpsertResult(
+                    index=plan.index,
+                    status="failed",
+                    errors={"non_field_errors": [_db_message(exc)]},
+                )
     return [results[i] for i in range(len(orders))]
+
+
+class OrdersBatchRejected(Exception):
+    """The database refused a batch of orders as a whole (a race on a natural key, say);
+    the caller rolls back and calls ``orders_upsert(..., one_by_one=True)``."""
 
 
 def _db_message(exc: DBAPIError) -> str:
@@ -366,6 +375,7 @@ async def order_upsert(
 
 __all__ = [
     "MAX_BATCH",
+    "OrdersBatchRejected",
     "order_columns",
     "order_upsert",
     "orders_upsert",

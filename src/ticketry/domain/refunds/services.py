@@ -10,7 +10,7 @@ from ticketry.domain.errors import NotFound
 from ticketry.domain.events.services import event_record
 from ticketry.domain.files.models import StoredFile
 from ticketry.domain.files.services import file_store
-from ticketry.domain.files.storage import get_file_store
+from ticketry.domain.files.storage import FileStore
 from ticketry.domain.refs import Ref, ref_get_or_404
 from ticketry.domain.refunds.models import CreditNote
 from ticketry.domain.types import utcnow
@@ -23,6 +23,7 @@ async def credit_note_attach_file(
     *,
     account: Account,
     actor: User | None,
+    store: FileStore,
     ref: Ref,
     content: bytes,
     filename: str | None,
@@ -33,6 +34,7 @@ async def credit_note_attach_file(
     )
     stored = await file_store(
         session,
+        store=store,
         account_id=account.id,
         content=content,
         filename=filename,
@@ -62,11 +64,11 @@ async def credit_note_get(session: AsyncSession, *, account_id: int, ref: Ref) -
 
 
 async def file_get(
-    session: AsyncSession, *, account_id: int, file_id: int
+    session: AsyncSession, *, store: FileStore, account_id: int, file_id: int
 ) -> tuple[StoredFile, bytes]:
     row = await session.scalar(
         select(StoredFile).where(StoredFile.id == file_id, StoredFile.account_id == account_id)
     )
     if row is None:
         raise NotFound()
-    return row, await get_file_store().load(row.storage_key)
+    return row, await store.load(row.storage_key)

@@ -20,6 +20,7 @@ from ticketry.domain.conversations.services import message_create
 from ticketry.domain.errors import ValidationFailed
 from ticketry.domain.files.models import StoredFile
 from ticketry.domain.files.services import files_store
+from ticketry.domain.files.storage import FileStore
 from ticketry.domain.orders.lookup import order_find_for_customer, order_product_items
 from ticketry.domain.tickets.commands import CustomerData, ItemData, PriceData, TicketData
 from ticketry.domain.tickets.models import Ticket
@@ -96,6 +97,7 @@ async def portal_file_get(
 async def _photos_store(
     session: AsyncSession,
     *,
+    store: FileStore,
     account_id: int,
     photos: list[tuple[str | None, bytes]],
     max_file_bytes: int,
@@ -106,6 +108,7 @@ async def _photos_store(
     try:
         stored = await files_store(
             session,
+            store=store,
             account_id=account_id,
             files=photos,
             field="photos",
@@ -137,7 +140,12 @@ class ReturnFiled:
 
 
 async def portal_return_file(
-    session: AsyncSession, *, account: Account, request: ReturnRequest, max_file_bytes: int
+    session: AsyncSession,
+    *,
+    account: Account,
+    store: FileStore,
+    request: ReturnRequest,
+    max_file_bytes: int,
 ) -> ReturnFiled:
     """File a return or complaint for items of the customer's order.
 
@@ -183,6 +191,7 @@ async def portal_return_file(
         errors["description"] = ["required"]
     photo_ids = await _photos_store(
         session,
+        store=store,
         account_id=account.id,
         photos=request.photos,
         max_file_bytes=max_file_bytes,
@@ -231,6 +240,7 @@ async def portal_reply(
     *,
     account: Account,
     ticket: Ticket,
+    store: FileStore,
     body: str,
     photos: list[tuple[str | None, bytes]],
     max_file_bytes: int,
@@ -247,6 +257,7 @@ async def portal_reply(
         raise ValidationFailed(errors)
     photo_ids = await _photos_store(
         session,
+        store=store,
         account_id=account.id,
         photos=photos,
         max_file_bytes=max_file_bytes,

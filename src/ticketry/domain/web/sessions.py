@@ -82,7 +82,6 @@ async def desk_session_open(session: AsyncSession, *, user: User) -> str:
     await session.execute(
         delete(DeskSession).where(DeskSession.user_id == user.id, DeskSession.expires_at < now)
     )
-    await session.commit()
     return raw
 
 
@@ -110,7 +109,6 @@ async def desk_session_find(session: AsyncSession, raw: str | None) -> DeskIdent
 async def desk_session_close(session: AsyncSession, raw: str | None) -> None:
     if raw:
         await session.execute(delete(DeskSession).where(DeskSession.key_hash == _key_hash(raw)))
-        await session.commit()
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:

@@ -99,6 +99,10 @@ async def login_submit(request: Request, db: AsyncSession) -> Template | Redirec
             request, error="The account, e-mail or password is not right.", values=values
         )
     raw = await desk_session_open(db, user=found[0])
+    # The request's unit of work ends here: the throttle forgets the failures outside it
+    # (that must hold whatever becomes of the request) and, on SQLite, cannot while the
+    # request holds the one write lock.
+    await db.commit()
     await attempt.succeeded()
     return Redirect(
         path=_safe_next(str(form.get("next") or "")),

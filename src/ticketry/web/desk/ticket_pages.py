@@ -19,7 +19,6 @@ from ticketry.domain.catalog.models import TICKET_STATUSES
 from ticketry.domain.conversations.services import internal_note_create, message_create
 from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.files.services import files_store
-from ticketry.domain.files.storage import get_file_store
 from ticketry.domain.tickets.commands import ItemData, TicketData
 from ticketry.domain.tickets.items import ticket_item_add, ticket_item_remove, ticket_item_update
 from ticketry.domain.tickets.models import TICKET_PRIORITIES, Ticket
@@ -243,6 +242,7 @@ async def _attachments(
     runtime: Runtime = request.app.state.runtime
     stored = await files_store(
         db,
+        store=runtime.files(),
         account_id=identity.account.id,
         files=files,
         field="files",
@@ -429,11 +429,14 @@ async def product_update(
 
 
 @get(f"{PREFIX}/files/{{file:uuid}}")
-async def file_download(db: AsyncSession, identity: DeskIdentity, file: uuid.UUID) -> Response:
+async def file_download(
+    request: Request, db: AsyncSession, identity: DeskIdentity, file: uuid.UUID
+) -> Response:
     row = await desk_file_get(db, account_id=identity.account.id, public_id=file)
     if row is None:
         raise NotFound()
-    content = await get_file_store().load(row.storage_key)
+    runtime: Runtime = request.app.state.runtime
+    content = await runtime.files().load(row.storage_key)
     return file_response(content=content, content_type=row.content_type, filename=row.filename)
 
 

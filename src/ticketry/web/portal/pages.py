@@ -16,7 +16,6 @@ from ticketry.domain.accounts.models import Account
 from ticketry.domain.accounts.services import account_get
 from ticketry.domain.conversations.queries import messages_of_tickets
 from ticketry.domain.errors import NotFound, ValidationFailed
-from ticketry.domain.files.storage import get_file_store
 from ticketry.domain.orders.lookup import order_find_for_customer, order_product_items
 from ticketry.domain.web.portal import (
     MAX_PHOTOS,
@@ -187,7 +186,11 @@ async def portal_submit(request: Request, db: AsyncSession, slug: str) -> Templa
     )
     try:
         filed = await portal_return_file(
-            db, account=account, request=req, max_file_bytes=runtime.settings.max_file_bytes
+            db,
+            account=account,
+            store=runtime.files(),
+            request=req,
+            max_file_bytes=runtime.settings.max_file_bytes,
         )
     except ValidationFailed as exc:
         await db.rollback()
@@ -279,6 +282,7 @@ async def portal_ticket_reply(
             db,
             account=account,
             ticket=ticket,
+            store=runtime.files(),
             body=body,
             photos=await _photos(form),
             max_file_bytes=runtime.settings.max_file_bytes,
@@ -295,7 +299,9 @@ async def portal_ticket_reply(
 
 
 @get(f"{PREFIX}/{{slug:str}}/t/{{key:str}}/files/{{file:str}}")
-async def portal_file(db: AsyncSession, slug: str, key: str, file: str) -> Response[bytes]:
+async def portal_file(
+    request: Request, db: AsyncSession, slug: str, key: str, file: str
+) -> Response[bytes]:
     """A file of a public message of the link's ticket; anything else is the same 404."""
     account = await _account(db, slug)
     ticket = await portal_ticket_for_key(db, account_id=account.id, raw=key)
@@ -310,7 +316,8 @@ async def portal_file(db: AsyncSession, slug: str, key: str, file: str) -> Respo
         )
     if row is None:
         raise NotFound()
-    content = await get_file_store().load(row.storage_key)
+    runtime: Runtime = request.app.state.runtime
+    content = await runtime.files().load(row.storage_key)
     return file_response(content=content, content_type=row.content_type, filename=row.filename)
 
 
