@@ -38,7 +38,7 @@ _HTTP_DETAIL = {
 
 # Django REST framework's sentences for the domain's error codes (its field validators',
 # where DRF has one; the ISO-code ones are the services' own).
-_WORDING: dict[Code, str] = {
+DRF_WORDING: dict[Code, str] = {
     Code.REQUIRED: "This field is required.",
     Code.NULL: "This field may not be null.",
     Code.BLANK: "This field may not be blank.",
@@ -76,7 +76,7 @@ def drf_message(error: FieldError, path: tuple[str, ...] = (), overrides: Overri
         if error.code is Code.OUT_OF_RANGE and params.get("exclusive"):
             text = "Ensure this value is greater than {min} and below {max}."
         else:
-            text = _WORDING[error.code]
+            text = DRF_WORDING[error.code]
             if error.code is Code.INVALID_CHOICE and "choices" in params:
                 text += " Use {choices}."
     message = text.format(**params)

@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
 from ticketry.api.common.decoding import MalformedBody, UnsupportedMediaType
+from ticketry.api.common.drf_errors import DRF_WORDING
 from ticketry.domain.accounts.throttle import SigninThrottled
 from ticketry.domain.errors import (
     Code,
@@ -67,30 +68,12 @@ _TITLES = {
 }
 
 
-# PORTOS's sentences for the domain's error codes.
+# PORTOS's sentences for the domain's error codes: Django REST framework's (the tills' API
+# answers in its English), but for these.
 _WORDING: dict[Code, str] = {
-    Code.REQUIRED: "This field is required.",
-    Code.NULL: "This field may not be null.",
-    Code.BLANK: "This field may not be blank.",
-    Code.TOO_LONG: "Ensure this field has no more than {max} characters.",
-    Code.NUL_CHARACTER: "Null characters are not allowed.",
-    Code.INVALID_CHOICE: '"{value}" is not a valid choice.',
-    Code.NOT_ALLOWED: '"{value}" is not a valid choice.',
-    Code.INVALID_REF: 'Invalid pk "{value}" - object does not exist.',
-    Code.INVALID_EMAIL: "Enter a valid email address.",
-    Code.INVALID_CURRENCY: '"{value}" is not a valid ISO 4217 currency code.',
-    Code.INVALID_COUNTRY: '"{value}" is not a valid ISO 3166-1 alpha-2 country code.',
-    Code.INVALID_LANGUAGE: '"{value}" is not a valid ISO 639-1 language code.',
-    Code.DATETIME_OUT_OF_RANGE: "Datetime value out of range.",
+    **DRF_WORDING,
     Code.OUT_OF_RANGE: "Must be between {min} and {max}.",
-    Code.INVALID_NUMBER: "A valid number is required.",
-    Code.MAX_DIGITS: "Ensure that there are no more than {max} digits in total.",
-    Code.MAX_DECIMAL_PLACES: "Ensure that there are no more than {max} decimal places.",
-    Code.TOO_MANY: "Ensure this field has no more than {max} elements.",
-    Code.EMPTY_LIST: "This list may not be empty.",
-    Code.NOT_A_STRING: "Not a valid string.",
     Code.UNIQUE: "A {entity} with this {field} already exists.",
-    Code.IMMUTABLE: "This field cannot be changed.",
 }
 # The validation ``code`` of each domain code (CODE_INVALID for the rest).
 _CODES = {Code.REQUIRED: CODE_REQUIRED, Code.UNIQUE: CODE_UNIQUE}
