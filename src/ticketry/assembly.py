@@ -33,7 +33,7 @@ def runtime_build(settings: Settings, *, serving: bool = False) -> Runtime:
         settings=settings,
         engine=engine,
         sessionmaker=create_sessionmaker(engine),
-        flavours=webhook_flavours(),
+        flavours=webhook_flavours(settings),
     )
     if not serving:
         return runtime
