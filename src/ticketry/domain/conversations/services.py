@@ -6,12 +6,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
+from ticketry.domain.accounts.rights import Grant
 from ticketry.domain.conversations.models import Message, message_attachments
 from ticketry.domain.errors import Code, ErrorCollector, ValidationFailed
 from ticketry.domain.events.services import event_record
 from ticketry.domain.files.models import StoredFile
 from ticketry.domain.refs import Ref, ref_get
 from ticketry.domain.tickets.models import HistoryItem, Ticket
+from ticketry.domain.tickets.policy import message_write_check
 from ticketry.domain.types import utcnow
 from ticketry.domain.validation import check_text, is_email
 
@@ -68,10 +70,13 @@ async def internal_note_create(
     ticket_ref: Ref,
     text: str,
     file_ids: list[int] | None = None,
+    grant: Grant | None = None,
 ) -> Message:
     """An agents-only message in the ticket's conversation, also kept in its history.
 
-    ``file_ids``: the account's stored files to attach, as for ``message_create``."""
+    ``file_ids``: the account's stored files to attach, as for ``message_create``;
+    ``grant``: what the caller's credential allows (``tickets/policy.py``)."""
+    message_write_check(actor=actor, grant=grant, action="write")
     errors = ErrorCollector()
     ticket = await ref_get(session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True)
     if ticket is None:
@@ -127,8 +132,12 @@ async def message_create(
     author_contact_id: int | None = None,
     from_email: str | None = None,
     file_ids: list[int] | None = None,
+    actor: User | None = None,
+    grant: Grant | None = None,
 ) -> Message:
-    """Add a message to a ticket's conversation.
+    """Add a message to a ticket's conversation. Who writes it (``actor``, not always its
+    author: an API may post in an agent's or the customer's name; None for the customer
+    in the portal) and the credential's ``grant`` must allow it (``tickets/policy.py``).
 
     The lifecycle follows the conversation whichever face wrote it: an agent's public reply
     to a new or open ticket makes it *pending* (waiting for the customer); a message from
@@ -137,6 +146,7 @@ async def message_create(
     """
     from ticketry.domain.tickets.services import ticket_set_status
 
+    message_write_check(actor=actor, grant=grant, action="write")
     errors = ErrorCollector()
     ticket = await ref_get(session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True)
     if ticket is None:
@@ -183,11 +193,17 @@ async def message_create(
 
 
 async def message_delete(
-    session: AsyncSession, *, account: Account, actor: User | None, message_id: int
+    session: AsyncSession,
+    *,
+    account: Account,
+    actor: User | None,
+    message_id: int,
+    grant: Grant | None = None,
 ) -> None:
     """Remove one message (and its attachment links) from a ticket's conversation."""
     from ticketry.domain.errors import NotFound
 
+    message_write_check(actor=actor, grant=grant, action="delete")
     message = await session.scalar(
         select(Message)
         .where(Message.id == message_id, Message.account_id == account.id)

@@ -10,12 +10,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
+from ticketry.domain.accounts.rights import Grant
 from ticketry.domain.catalog.custom_fields import custom_fields_for, custom_values_check
 from ticketry.domain.errors import Code, ErrorCollector, FieldErrors, NotFound, ValidationFailed
 from ticketry.domain.events.services import event_record
 from ticketry.domain.refs import Ref, ref_clause, ref_get_or_404
 from ticketry.domain.tickets.commands import ItemData
 from ticketry.domain.tickets.models import HistoryItem, Ticket, TicketItem
+from ticketry.domain.tickets.policy import ticket_item_write_check
 from ticketry.domain.tickets.searchdoc import ticket_search_refresh
 from ticketry.domain.types import utcnow
 from ticketry.domain.validation import check_price, check_text
@@ -148,11 +150,18 @@ async def _item_get(
 
 
 async def ticket_item_add(
-    session: AsyncSession, *, account: Account, actor: User | None, ticket_ref: Ref, data: ItemData
+    session: AsyncSession,
+    *,
+    account: Account,
+    actor: User | None,
+    ticket_ref: Ref,
+    data: ItemData,
+    grant: Grant | None = None,
 ) -> TicketItem:
     ticket = await ref_get_or_404(
         session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True
     )
+    await ticket_item_write_check(session, actor=actor, ticket=ticket, grant=grant)
     problems = await item_check(session, account.id, data, creating=True)
     if problems:
         raise ValidationFailed(problems)
@@ -175,10 +184,12 @@ async def ticket_item_update(
     ticket_ref: Ref,
     ref: Ref,
     data: ItemData,
+    grant: Grant | None = None,
 ) -> TicketItem:
     ticket = await ref_get_or_404(
         session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True
     )
+    await ticket_item_write_check(session, actor=actor, ticket=ticket, grant=grant)
     row = await _item_get(session, account.id, ticket, ref, for_update=True)
     problems = await item_check(session, account.id, data, creating=False)
     if problems:
@@ -191,11 +202,18 @@ async def ticket_item_update(
 
 
 async def ticket_item_remove(
-    session: AsyncSession, *, account: Account, actor: User | None, ticket_ref: Ref, ref: Ref
+    session: AsyncSession,
+    *,
+    account: Account,
+    actor: User | None,
+    ticket_ref: Ref,
+    ref: Ref,
+    grant: Grant | None = None,
 ) -> None:
     ticket = await ref_get_or_404(
         session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True
     )
+    await ticket_item_write_check(session, actor=actor, ticket=ticket, grant=grant)
     row = await _item_get(session, account.id, ticket, ref, for_update=True)
     await _touch(session, ticket, actor, "ticket.product_removed", row, {})
     await session.delete(row)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
+from ticketry.domain.accounts.rights import Grant
 from ticketry.domain.catalog.models import Tag, TicketState, TicketType
 from ticketry.domain.conversations.contacts import contact_get_or_create
 from ticketry.domain.conversations.models import Contact
@@ -167,11 +168,12 @@ async def ticket_create(
     actor: User | None,
     data: TicketData,
     till: bool = False,
+    grant: Grant | None = None,
 ) -> Ticket:
     """Create a ticket. ``till``: written at a point of sale (its rights apply, see
-    policy.py)."""
+    policy.py); ``grant``: what the caller's credential allows (policy.py)."""
     await ticket_write_check(
-        session, actor=actor, ticket=None, data=data, action="create", till=till
+        session, actor=actor, ticket=None, data=data, action="create", till=till, grant=grant
     )
     errors = ErrorCollector()
     resolved = await ticket_data_check(session, account.id, data, errors)
@@ -295,6 +297,7 @@ async def ticket_update(
     replace_custom_fields: bool = False,
     expected_version: int | None = None,
     till: bool = False,
+    grant: Grant | None = None,
 ) -> Ticket:
     """Change what ``data`` sets; a change is recorded (history, ``ticket.updated``) and
     moves the version. ``expected_version``: fail unless the ticket is at it."""
@@ -308,6 +311,7 @@ async def ticket_update(
         replace_custom_fields=replace_custom_fields,
         expected_version=expected_version,
         till=till,
+        grant=grant,
     )
 
 
@@ -326,9 +330,10 @@ async def _ticket_update_locked(
     replace_custom_fields: bool,
     expected_version: int | None,
     till: bool,
+    grant: Grant | None = None,
 ) -> Ticket:
     await ticket_write_check(
-        session, actor=actor, ticket=ticket, data=data, action="update", till=till
+        session, actor=actor, ticket=ticket, data=data, action="update", till=till, grant=grant
     )
     _version_check(ticket, expected_version)
     errors = ErrorCollector()
@@ -491,12 +496,13 @@ async def ticket_close(
     close_info: CloseInfoData | None = None,
     expected_version: int | None = None,
     till: bool = False,
+    grant: Grant | None = None,
 ) -> tuple[Ticket, bool]:
     """Close the ticket. Closing a closed ticket changes nothing and emits nothing.
     ``close_info``: what a fiscal printer reported (a receipt's fiscal close)."""
     ticket = await ref_get_or_404(session, Ticket, account_id=account.id, ref=ref, for_update=True)
     await ticket_write_check(
-        session, actor=actor, ticket=ticket, data=None, action="close", till=till
+        session, actor=actor, ticket=ticket, data=None, action="close", till=till, grant=grant
     )
     _version_check(ticket, expected_version)
     if close_info is not None:
@@ -526,12 +532,18 @@ async def ticket_close(
 
 
 async def ticket_delete(
-    session: AsyncSession, *, account: Account, actor: User | None, ref: Ref, till: bool = False
+    session: AsyncSession,
+    *,
+    account: Account,
+    actor: User | None,
+    ref: Ref,
+    till: bool = False,
+    grant: Grant | None = None,
 ) -> None:
     """Delete the ticket for good, with its conversation, products, shipments and history."""
     ticket = await ref_get_or_404(session, Ticket, account_id=account.id, ref=ref, for_update=True)
     await ticket_write_check(
-        session, actor=actor, ticket=ticket, data=None, action="delete", till=till
+        session, actor=actor, ticket=ticket, data=None, action="delete", till=till, grant=grant
     )
     event_record(
         session,

@@ -269,6 +269,7 @@ async def ticket_reply(
             body=body,
             is_public=True,
             author_user=identity.user,
+            actor=identity.user,
             file_ids=await _attachments(request, db, identity, form),
         )
     except ValidationFailed as exc:
