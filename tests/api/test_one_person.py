@@ -62,9 +62,7 @@ def _address() -> str:
 async def _person(app: TicketryApp, account_id: int, email: str, name: str = NAME) -> int:
     assert app.runtime is not None
     async with app.runtime.sessionmaker() as session:
-        person = await contact_get_or_create(
-            session, account_id=account_id, email=email, name=name
-        )
+        person = await contact_get_or_create(session, account_id=account_id, email=email, name=name)
         await session.commit()
         return person
 
@@ -140,9 +138,7 @@ async def _read_everywhere(
 async def _found_everywhere(
     client: httpx.AsyncClient, f: Faces, ticket: Ticket, needle: str
 ) -> None:
-    r = await client.get(
-        "/api/v2/tickets/search", params={"search": needle}, headers=f.till.retino
-    )
+    r = await client.get("/api/v2/tickets/search", params={"search": needle}, headers=f.till.retino)
     assert r.status_code == 200, r.text
     assert [t["id"] for t in r.json()["results"]] == [str(ticket.public_id)]
 
