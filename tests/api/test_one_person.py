@@ -15,8 +15,11 @@ from sqlalchemy import select
 
 from tests.api.nextcommerce.conftest import set_rate_limit
 from tests.api.nextcommerce.helpers import NCClient, client_credentials_token, make_oauth_app
-from tests.api.paymenter.conftest import BASE as PAYMENTER, issue_key
-from tests.api.portos.helpers import BASE as PORTOS, Till, create as portos_create, sign_in
+from tests.api.paymenter.conftest import BASE as PAYMENTER
+from tests.api.paymenter.conftest import issue_key
+from tests.api.portos.helpers import BASE as PORTOS
+from tests.api.portos.helpers import Till, sign_in
+from tests.api.portos.helpers import create as portos_create
 from tests.conftest import Tenant
 from ticketry.app import TicketryApp
 from ticketry.domain.conversations.contacts import contact_get_or_create

@@ -50,9 +50,7 @@ def _show(ticket: Ticket, person: Person) -> None:
 
 def touches_requester(data: TicketData) -> bool:
     """Whether the command says anything about the ticket's customer."""
-    return (
-        data.requester is not UNSET or data.customer is not UNSET or data.from_email is not UNSET
-    )
+    return data.requester is not UNSET or data.customer is not UNSET or data.from_email is not UNSET
 
 
 async def ticket_requester_apply(
