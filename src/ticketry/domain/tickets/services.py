@@ -19,8 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.accounts.rights import Grant
 from ticketry.domain.catalog.models import Tag, TicketState, TicketType
-from ticketry.domain.conversations.contacts import contact_get_or_create
-from ticketry.domain.conversations.models import Contact
 from ticketry.domain.errors import Code, ErrorCollector, NotFound, ValidationFailed
 from ticketry.domain.events.services import event_record
 from ticketry.domain.refs import Ref, ref_get, ref_get_or_404
@@ -42,6 +40,11 @@ from ticketry.domain.tickets.pos import (
     pos_close_info_apply,
     pos_employee_default,
     ticket_pos_apply,
+)
+from ticketry.domain.tickets.requester import (
+    REQUESTER_COLUMNS,
+    ticket_requester_apply,
+    touches_requester,
 )
 from ticketry.domain.tickets.searchdoc import (
     ItemParts,
@@ -113,15 +116,6 @@ async def _references_hold(session: AsyncSession, data: TicketData, resolved: Re
         if len(held) < len(set(resolved.tag_ids)):
             errors.add("tags", "A tag was deleted meanwhile; reload the tags and try again.")
     errors.raise_if_any()
-
-
-def _apply_requester(ticket: Ticket, contact: Contact | None) -> None:
-    """The requester and the ticket's customer snapshot, set together."""
-    ticket.requester_id = contact.id if contact else None
-    if contact is not None:
-        ticket.customer_email = contact.email
-        ticket.customer_name = contact.name
-        ticket.customer_phone = contact.phone
 
 
 async def _keep_items(
@@ -196,15 +190,6 @@ async def ticket_create(
         status = data.status if data.status is not UNSET else "new"
         state = await _default_state(session, account.id, status)
 
-    customer = data.customer if data.customer is not UNSET else None
-    email = (customer.email or "") if customer and customer.email is not UNSET else ""
-    name = (customer.name or "") if customer and customer.name is not UNSET else ""
-    phone = (customer.phone or "") if customer and customer.phone is not UNSET else ""
-    requester_id = None
-    if email:
-        requester_id = await contact_get_or_create(
-            session, account_id=account.id, email=email, name=name, phone=phone
-        )
     (code,) = await ticket_code_allocate(session, account_id=account.id)
     now = utcnow()
     ticket = Ticket(
@@ -214,10 +199,6 @@ async def ticket_create(
         status=state.status,
         type_id=resolved.type_id,
         assignee_id=resolved.assignee_id,
-        requester_id=requester_id,
-        customer_name=name,
-        customer_email=email.strip().lower(),
-        customer_phone=phone,
         currency=data.currency if data.currency is not UNSET else account.currency,
         language=data.language if data.language is not UNSET else account.language,
         custom_fields=resolved.custom_fields or {},
@@ -231,8 +212,9 @@ async def ticket_create(
         value = getattr(data, field)
         if value is not UNSET:
             setattr(ticket, field, value)
-    if resolved.requester is not None:
-        _apply_requester(ticket, resolved.requester)
+    await ticket_requester_apply(
+        session, ticket=ticket, data=data, resolved=resolved, creating=True
+    )
     if data.public_id is not UNSET:
         ticket.public_id = data.public_id
     items = [
@@ -371,25 +353,13 @@ async def _ticket_update_locked(
         if value is not UNSET:
             change(field, getattr(ticket, field), value)
             setattr(ticket, field, value)
-    if data.customer is not UNSET:
-        for part in ("name", "email", "phone"):
-            value = getattr(data.customer, part)
-            if value is UNSET:
-                continue
-            value = (value or "").strip()
-            if part == "email":
-                value = value.lower()
-            column = f"customer_{part}"
-            change(column, getattr(ticket, column), value)
-            setattr(ticket, column, value)
-        if ticket.customer_email and "customer_email" in changes:
-            ticket.requester_id = await contact_get_or_create(
-                session,
-                account_id=account.id,
-                email=ticket.customer_email,
-                name=ticket.customer_name,
-                phone=ticket.customer_phone,
-            )
+    if touches_requester(data):
+        before = [getattr(ticket, column) for column in REQUESTER_COLUMNS]
+        await ticket_requester_apply(
+            session, ticket=ticket, data=data, resolved=resolved, creating=False
+        )
+        for column, old in zip(REQUESTER_COLUMNS, before, strict=True):
+            change(column.removesuffix("_id"), old, getattr(ticket, column))
     if resolved.custom_fields is not None:
         merged = {} if replace_custom_fields else dict(ticket.custom_fields or {})
         merged.update(resolved.custom_fields)
@@ -405,10 +375,6 @@ async def _ticket_update_locked(
         if sorted(old_tags) != sorted(resolved.tag_ids):
             changes["tags"] = [sorted(old_tags), sorted(resolved.tag_ids)]
             await _set_tags(session, ticket, resolved.tag_ids)
-    if data.requester is not UNSET:
-        old_requester = ticket.requester_id
-        _apply_requester(ticket, resolved.requester)
-        change("requester", old_requester, ticket.requester_id)
     if drop_items:
         changes["products_removed"] = [drop_items, []]
         await session.execute(delete(TicketItem).where(TicketItem.id.in_(drop_items)))
