@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.common.decoding import collect_errors, decode_struct, parse_json
@@ -23,12 +24,13 @@ from ticketry.domain.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from ticketry.domain.oauth.models import OAuthToken
+from ticketry.domain.oauth.models import OAuthApp, OAuthToken
 from ticketry.domain.oauth.services import (
     BearerPrincipal,
     oauth_bearer_authenticate,
     secret_hash,
 )
+from ticketry.domain.tickets.history import Via
 from ticketry.domain.types import utcnow
 from ticketry.http.params import is_id, parse_int
 
@@ -49,6 +51,13 @@ class Caller:
     user: User | None  # the agent the token acts for (authorization code), if any
     scopes: frozenset[str]
     version: str
+    app_id: int | None = None  # the OAuth app the token was issued to
+
+
+async def caller_via(db: AsyncSession, caller: Caller) -> Via:
+    """The caller's OAuth app, as a ticket's history names the credential of a change."""
+    name = await db.scalar(select(OAuthApp.name).where(OAuthApp.id == caller.app_id))
+    return Via("oauth_app", name or f"OAuth app {caller.app_id}")
 
 
 def api_version(request: Request) -> str:
@@ -114,7 +123,13 @@ async def provide_caller(request: Request, db: AsyncSession) -> Caller:
         right = TICKETS_EDIT if access == "write" else TICKETS_VIEW
         if not user_has_right(found.user, right):
             raise Forbidden()
-    return Caller(account=found.account, user=found.user, scopes=found.scopes, version=version)
+    return Caller(
+        account=found.account,
+        user=found.user,
+        scopes=found.scopes,
+        version=version,
+        app_id=found.token.app_id,
+    )
 
 
 def check_id(value: int) -> int:

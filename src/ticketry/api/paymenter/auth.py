@@ -16,6 +16,7 @@ from ticketry.domain.apikeys.services import (
     api_key_touch,
 )
 from ticketry.domain.errors import Forbidden, Unauthenticated
+from ticketry.domain.tickets.history import Via
 
 MISSING_TOKEN = "The request is missing a valid bearer token."
 INVALID_KEY = "The provided API key is invalid or has been disabled."
@@ -31,6 +32,11 @@ class MissingBearer(Unauthenticated):
 class ApiKeyPrincipal:
     key: ApiKey
     account: Account
+
+    @property
+    def via(self) -> Via:
+        """The key, as a ticket's history names who made a change."""
+        return Via("api_key", self.key.name or f"API key {self.key.id}")
 
     @property
     def permissions(self) -> list[str]:

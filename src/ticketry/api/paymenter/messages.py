@@ -156,6 +156,7 @@ async def messages_store(
         is_public=True,
         author_user=agent,
         author_contact_id=None if agent is not None else person["id"],
+        via=api_key.via,
     )
     row = await message_get(
         db, account_id=api_key.account.id, message_id=message.id, public_only=True
@@ -196,7 +197,9 @@ async def messages_destroy(
 ) -> None:
     api_key.require("admin.ticket_messages.delete")
     row = await _message_row(db, api_key, ticketMessage)
-    await message_delete(db, account=api_key.account, actor=None, message_id=row.id)
+    await message_delete(
+        db, account=api_key.account, actor=None, message_id=row.id, via=api_key.via
+    )
 
 
 HANDLERS = [messages_index, messages_store, messages_show, messages_destroy]

@@ -29,9 +29,15 @@ from ticketry.domain.tickets.codes import ticket_code_allocate
 from ticketry.domain.tickets.commands import CloseInfoData, PosTicketData, TicketData
 from ticketry.domain.tickets.counts import ticket_count_move
 from ticketry.domain.tickets.errors import VersionMismatch
+from ticketry.domain.tickets.history import (
+    Kind,
+    Via,
+    history_changes,
+    history_record,
+    product_names,
+)
 from ticketry.domain.tickets.items import item_apply, item_check, item_new
 from ticketry.domain.tickets.models import (
-    HistoryItem,
     Ticket,
     TicketItem,
     ticket_tags,
@@ -136,18 +142,6 @@ async def _keep_items(
     return [i for i in current if i not in item_ids]
 
 
-def _history(
-    ticket: Ticket, item_type: str, actor: User | None, data: dict[str, Any]
-) -> HistoryItem:
-    return HistoryItem(
-        account_id=ticket.account_id,
-        ticket_id=ticket.id,
-        item_type=item_type,
-        data=data,
-        user_id=actor.id if actor else None,
-    )
-
-
 async def _set_tags(session: AsyncSession, ticket: Ticket, tag_ids: list[int]) -> None:
     await session.execute(delete(ticket_tags).where(ticket_tags.c.ticket_id == ticket.id))
     if tag_ids:
@@ -167,9 +161,10 @@ async def ticket_create(
     actor: User | None,
     data: TicketData,
     till: bool = False,
+    via: Via | None = None,
 ) -> Ticket:
     """Create a ticket. ``till``: written at a point of sale (its rights apply, see
-    policy.py)."""
+    policy.py); ``via``: the credential it came through, for the history."""
     await ticket_write_check(
         session, actor=actor, ticket=None, data=data, action="create", till=till
     )
@@ -260,7 +255,9 @@ async def ticket_create(
 
     await ticket_bind_order(session, ticket=ticket)
     await ticket_search_refresh(session, ticket=ticket, new=True, items=parts)
-    session.add(_history(ticket, "CREATED", actor, {"channel": ticket.channel}))
+    await history_record(
+        session, ticket=ticket, kind=Kind.CREATED, actor=actor, via=via, channel=ticket.channel
+    )
     event_record(
         session,
         account_id=account.id,
@@ -295,6 +292,7 @@ async def ticket_update(
     replace_custom_fields: bool = False,
     expected_version: int | None = None,
     till: bool = False,
+    via: Via | None = None,
 ) -> Ticket:
     """Change what ``data`` sets; a change is recorded (history, ``ticket.updated``) and
     moves the version. ``expected_version``: fail unless the ticket is at it."""
@@ -308,6 +306,7 @@ async def ticket_update(
         replace_custom_fields=replace_custom_fields,
         expected_version=expected_version,
         till=till,
+        via=via,
     )
 
 
@@ -326,6 +325,7 @@ async def _ticket_update_locked(
     replace_custom_fields: bool,
     expected_version: int | None,
     till: bool,
+    via: Via | None = None,
 ) -> Ticket:
     await ticket_write_check(
         session, actor=actor, ticket=ticket, data=data, action="update", till=till
@@ -404,8 +404,10 @@ async def _ticket_update_locked(
         old_requester = ticket.requester_id
         _apply_requester(ticket, resolved.requester)
         change("requester", old_requester, ticket.requester_id)
+    removed_names: list[str] = []
     if drop_items:
         changes["products_removed"] = [drop_items, []]
+        removed_names = await product_names(session, drop_items)
         await session.execute(delete(TicketItem).where(TicketItem.id.in_(drop_items)))
     if data.pos is not UNSET:
         await ticket_pos_apply(session, ticket=ticket, pos=data.pos, changes=changes)
@@ -424,20 +426,41 @@ async def _ticket_update_locked(
 
         await ticket_bind_order(session, ticket=ticket)
     await ticket_search_refresh(session, ticket=ticket)
-    _record_update(session, ticket, actor, changes, lifecycle)
+    await _record_update(session, ticket, actor, changes, lifecycle, via=via, removed=removed_names)
     await session.flush()
     return ticket
 
 
-def _record_update(
+_LIFECYCLE_KINDS = {"ticket.closed": Kind.CLOSED, "ticket.reopened": Kind.REOPENED}
+
+
+async def _record_update(
     session: AsyncSession,
     ticket: Ticket,
     actor: User | None,
     changes: dict[str, list[Any]],
     lifecycle: str | None,
+    *,
+    via: Via | None = None,
+    removed: list[str] | None = None,
+    history: bool = True,
 ) -> None:
-    """History for people and outbox events for machines, in the caller's transaction."""
-    session.add(_history(ticket, "UPDATED", actor, {"changes": changes}))
+    """History for people and outbox events for machines, in the caller's transaction.
+    ``removed``: the names of the products the change removed; ``history``: False when the
+    caller records the change in an entry of its own (a reply that moved the status)."""
+    if history:
+        entries = await history_changes(session, ticket.account_id, changes)
+        for entry in entries:
+            if entry["field"] == "products_removed" and removed:
+                entry["old"] = removed
+        await history_record(
+            session,
+            ticket=ticket,
+            kind=_LIFECYCLE_KINDS.get(lifecycle or "", Kind.UPDATED),
+            actor=actor,
+            via=via,
+            changes=entries,
+        )
     actor_id = actor.id if actor else None
     event_record(
         session,
@@ -462,11 +485,19 @@ def _record_update(
 
 
 async def ticket_set_status(
-    session: AsyncSession, *, ticket: Ticket, status: str, actor: User | None
-) -> None:
-    """Move a locked ticket to the account's default state of ``status`` (no commit)."""
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    status: str,
+    actor: User | None,
+    via: Via | None = None,
+    history: bool = True,
+) -> dict[str, list[Any]]:
+    """Move a locked ticket to the account's default state of ``status`` (no commit).
+    Returns the changes; ``history``: False when the caller records them itself (a
+    message's entry carries the status change the message caused)."""
     if ticket.status == status:
-        return
+        return {}
     was_closed = ticket.status == "closed"
     state = await _default_state(session, ticket.account_id, status)
     old_state, old_status = ticket.state_id, ticket.status
@@ -479,7 +510,8 @@ async def ticket_set_status(
         "state": [old_state, state.id],
         "status": [old_status, status],
     }
-    _record_update(session, ticket, actor, changes, lifecycle)
+    await _record_update(session, ticket, actor, changes, lifecycle, via=via, history=history)
+    return changes
 
 
 async def ticket_close(
@@ -491,6 +523,7 @@ async def ticket_close(
     close_info: CloseInfoData | None = None,
     expected_version: int | None = None,
     till: bool = False,
+    via: Via | None = None,
 ) -> tuple[Ticket, bool]:
     """Close the ticket. Closing a closed ticket changes nothing and emits nothing.
     ``close_info``: what a fiscal printer reported (a receipt's fiscal close)."""
@@ -507,11 +540,19 @@ async def ticket_close(
     await ticket_count_move(
         session, account_id=account.id, ticket_id=ticket.id, old=ticket.status, new=state.status
     )
+    old = {"state": [ticket.state_id, state.id]} if ticket.state_id != state.id else {}
     ticket.state_id, ticket.status = state.id, state.status
     ticket.closed_at = utcnow()
     ticket.updated_at = ticket.closed_at
     ticket.version += 1
-    session.add(_history(ticket, "CLOSED", actor, {}))
+    await history_record(
+        session,
+        ticket=ticket,
+        kind=Kind.CLOSED,
+        actor=actor,
+        via=via,
+        changes=await history_changes(session, account.id, old),
+    )
     event_record(
         session,
         account_id=account.id,
