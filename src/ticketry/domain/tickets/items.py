@@ -25,6 +25,7 @@ from ticketry.domain.validation import check_price, check_text
 _TEXT_FIELDS = ("name", "manufacturer", "category", "product_id", "variant", "ean", "serial")
 _MAX_AMOUNT = Decimal("100000000")
 _MAX_PRICE = Decimal("100000000000000")
+_PLACES = Decimal("0.0001")
 
 
 async def item_check(
@@ -149,7 +150,8 @@ def _snapshot(row: TicketItem) -> dict[str, Any]:
 
 
 def _shown(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
+    """Amounts and prices with their four stored places, however they were given."""
+    return str(value.quantize(_PLACES)) if isinstance(value, Decimal) else value
 
 
 async def _item_get(
