@@ -75,6 +75,7 @@ _CS: dict[str, str] = {
     "replied": "odpověděl(a)",
     "added an internal note": "přidal(a) interní poznámku",
     "deleted a message": "smazal(a) zprávu",
+    "attached a file": "přiložil(a) soubor",
     "Ticketry": "Ticketry",
     "Customer": "Zákazník",
     "API key": "API klíč",

@@ -39,6 +39,7 @@ class Kind(StrEnum):
     CUSTOMER_REPLY = "CUSTOMER_REPLY"  # the customer's message (portal, e-mail, an API)
     INTERNAL_NOTE = "INTERNAL_NOTE"
     MESSAGE_DELETED = "MESSAGE_DELETED"
+    FILE_ATTACHED = "FILE_ATTACHED"  # a document outside the conversation (a credit note's)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ KIND_LABELS = {
     "CUSTOMER_REPLY": "replied",
     "INTERNAL_NOTE": "added an internal note",
     "MESSAGE_DELETED": "deleted a message",
+    "FILE_ATTACHED": "attached a file",
 }
 
 FIELD_LABELS = {
@@ -149,6 +150,8 @@ def entry_sentence(entry: HistoryEntry, lang: str = "en") -> str:
     sentence = f"{actor_text(entry)} {what}"
     if entry.product:
         sentence += f" {entry.product}"
+    if entry.attachments:
+        sentence += f" {', '.join(entry.attachments)}"
     parts = []
     for line in change_lines(entry, lang):
         if line.added or line.removed:
