@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.common.decoding import collect_errors, decode_struct, parse_json
@@ -22,12 +23,13 @@ from ticketry.domain.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from ticketry.domain.oauth.models import OAuthToken
+from ticketry.domain.oauth.models import OAuthApp, OAuthToken
 from ticketry.domain.oauth.services import (
     BearerPrincipal,
     oauth_bearer_authenticate,
     secret_hash,
 )
+from ticketry.domain.tickets.history import Via
 from ticketry.domain.tickets.policy import access_check
 from ticketry.domain.types import utcnow
 from ticketry.http.params import is_id, parse_int
@@ -59,10 +61,17 @@ class Caller:
     user: User | None  # the agent the token acts for (authorization code), if any
     scopes: frozenset[str]
     version: str
+    app_id: int | None = None  # the OAuth app the token was issued to
 
     @property
     def grant(self) -> Grant:
         return grant_of(self.scopes)
+
+
+async def caller_via(db: AsyncSession, caller: Caller) -> Via:
+    """The caller's OAuth app, as a ticket's history names the credential of a change."""
+    name = await db.scalar(select(OAuthApp.name).where(OAuthApp.id == caller.app_id))
+    return Via("oauth_app", name or f"OAuth app {caller.app_id}")
 
 
 def api_version(request: Request) -> str:
@@ -128,7 +137,13 @@ async def provide_caller(request: Request, db: AsyncSession) -> Caller:
         grant=grant_of(found.scopes),
         right=TICKETS_EDIT if access == "write" else TICKETS_VIEW,
     )
-    return Caller(account=found.account, user=found.user, scopes=found.scopes, version=version)
+    return Caller(
+        account=found.account,
+        user=found.user,
+        scopes=found.scopes,
+        version=version,
+        app_id=found.token.app_id,
+    )
 
 
 def check_id(value: int) -> int:

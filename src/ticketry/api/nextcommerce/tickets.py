@@ -9,7 +9,7 @@ from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.nextcommerce import schemas as s
-from ticketry.api.nextcommerce.deps import Caller, Params, check_id, read_body
+from ticketry.api.nextcommerce.deps import Caller, Params, caller_via, check_id, read_body
 from ticketry.api.nextcommerce.pagination import Cursor, cursor_decode, page_url
 from ticketry.api.nextcommerce.serializers import PROJECTION, ticket_data, tickets_out
 from ticketry.api.nextcommerce.state import runtime_settings
@@ -174,6 +174,7 @@ async def _comment(
             file_ids=list(file_ids),
             actor=caller.user,
             grant=caller.grant,
+            via=await caller_via(db, caller),
         )
     except ValidationFailed as exc:
         raise ValidationFailed({nest: exc.errors} if nest else exc.errors) from exc
@@ -200,7 +201,12 @@ async def tickets_create(request: Request, db: AsyncSession, caller: Caller) -> 
     data = await _write_data(db, caller, body)
     data.channel = "api"
     ticket = await services.ticket_create(
-        db, account=caller.account, actor=caller.user, data=data, grant=caller.grant
+        db,
+        account=caller.account,
+        actor=caller.user,
+        data=data,
+        grant=caller.grant,
+        via=await caller_via(db, caller),
     )
     if body.comment is not UNSET:
         await _comment(db, caller, ticket.id, body.comment, nest="comment")  # type: ignore[arg-type]
@@ -227,6 +233,7 @@ async def _update(
         ref=ticket_id,
         data=data,
         grant=caller.grant,
+        via=await caller_via(db, caller),
     )
     if body.comment is not UNSET:
         await _comment(db, caller, ticket_id, body.comment, nest="comment")  # type: ignore[arg-type]

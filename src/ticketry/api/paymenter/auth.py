@@ -31,6 +31,7 @@ from ticketry.domain.apikeys.services import (
     api_key_touch,
 )
 from ticketry.domain.errors import Forbidden, Unauthenticated
+from ticketry.domain.tickets.history import Via
 from ticketry.domain.tickets.policy import access_check
 
 MISSING_TOKEN = "The request is missing a valid bearer token."
@@ -64,6 +65,11 @@ def grant_of(permissions: list[str]) -> Grant:
 class ApiKeyPrincipal:
     key: ApiKey
     account: Account
+
+    @property
+    def via(self) -> Via:
+        """The key, as a ticket's history names who made a change."""
+        return Via("api_key", self.key.name or f"API key {self.key.id}")
 
     @property
     def permissions(self) -> list[str]:

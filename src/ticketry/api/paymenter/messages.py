@@ -158,6 +158,7 @@ async def messages_store(
         author_user=agent,
         author_contact_id=None if agent is not None else person["id"],
         grant=api_key.grant,
+        via=api_key.via,
     )
     row = await message_get(
         db, account_id=api_key.account.id, message_id=message.id, public_only=True
@@ -199,7 +200,12 @@ async def messages_destroy(
     api_key.require(MESSAGES_DELETE)
     row = await _message_row(db, api_key, ticketMessage)
     await message_delete(
-        db, account=api_key.account, actor=None, message_id=row.id, grant=api_key.grant
+        db,
+        account=api_key.account,
+        actor=None,
+        message_id=row.id,
+        grant=api_key.grant,
+        via=api_key.via,
     )
 
 

@@ -171,7 +171,7 @@ async def tickets_store(
     _common_fields(data, valid)
     await raise_with_domain_problems(db, rules, account_id=account_id, data=data)
     ticket = await services.ticket_create(
-        db, account=api_key.account, actor=None, data=data, grant=api_key.grant
+        db, account=api_key.account, actor=None, data=data, grant=api_key.grant, via=api_key.via
     )
     row = await ticket_record(db, api_key.account.id, ticket.id)
     assert row is not None
@@ -227,7 +227,13 @@ async def _update(
             data.priority = priority
     await raise_with_domain_problems(db, rules, account_id=account_id, data=data)
     await services.ticket_update(
-        db, account=api_key.account, actor=None, ref=row.id, data=data, grant=api_key.grant
+        db,
+        account=api_key.account,
+        actor=None,
+        ref=row.id,
+        data=data,
+        grant=api_key.grant,
+        via=api_key.via,
     )
     updated = await ticket_record(db, api_key.account.id, row.id)
     assert updated is not None

@@ -28,9 +28,15 @@ from ticketry.domain.tickets.codes import ticket_code_allocate
 from ticketry.domain.tickets.commands import CloseInfoData, PosTicketData, TicketData
 from ticketry.domain.tickets.counts import ticket_count_move
 from ticketry.domain.tickets.errors import VersionMismatch
+from ticketry.domain.tickets.history import (
+    Kind,
+    Via,
+    history_changes,
+    history_record,
+    product_names,
+)
 from ticketry.domain.tickets.items import item_apply, item_check, item_new
 from ticketry.domain.tickets.models import (
-    HistoryItem,
     Ticket,
     TicketItem,
     ticket_tags,
@@ -131,18 +137,6 @@ async def _keep_items(
     return [i for i in current if i not in item_ids]
 
 
-def _history(
-    ticket: Ticket, item_type: str, actor: User | None, data: dict[str, Any]
-) -> HistoryItem:
-    return HistoryItem(
-        account_id=ticket.account_id,
-        ticket_id=ticket.id,
-        item_type=item_type,
-        data=data,
-        user_id=actor.id if actor else None,
-    )
-
-
 async def _set_tags(session: AsyncSession, ticket: Ticket, tag_ids: list[int]) -> None:
     await session.execute(delete(ticket_tags).where(ticket_tags.c.ticket_id == ticket.id))
     if tag_ids:
@@ -163,9 +157,11 @@ async def ticket_create(
     data: TicketData,
     till: bool = False,
     grant: Grant | None = None,
+    via: Via | None = None,
 ) -> Ticket:
     """Create a ticket. ``till``: written at a point of sale (its rights apply, see
-    policy.py); ``grant``: what the caller's credential allows (policy.py)."""
+    policy.py); ``grant``: what the caller's credential allows (policy.py); ``via``: the
+    credential it came through, for the history."""
     await ticket_write_check(
         session, actor=actor, ticket=None, data=data, action="create", till=till, grant=grant
     )
@@ -244,7 +240,9 @@ async def ticket_create(
 
     await ticket_bind_order(session, ticket=ticket)
     await ticket_search_refresh(session, ticket=ticket, new=True, items=parts)
-    session.add(_history(ticket, "CREATED", actor, {"channel": ticket.channel}))
+    await history_record(
+        session, ticket=ticket, kind=Kind.CREATED, actor=actor, via=via, channel=ticket.channel
+    )
     event_record(
         session,
         account_id=account.id,
@@ -280,6 +278,7 @@ async def ticket_update(
     expected_version: int | None = None,
     till: bool = False,
     grant: Grant | None = None,
+    via: Via | None = None,
 ) -> Ticket:
     """Change what ``data`` sets; a change is recorded (history, ``ticket.updated``) and
     moves the version. ``expected_version``: fail unless the ticket is at it."""
@@ -294,6 +293,7 @@ async def ticket_update(
         expected_version=expected_version,
         till=till,
         grant=grant,
+        via=via,
     )
 
 
@@ -313,6 +313,7 @@ async def _ticket_update_locked(
     expected_version: int | None,
     till: bool,
     grant: Grant | None = None,
+    via: Via | None = None,
 ) -> Ticket:
     await ticket_write_check(
         session, actor=actor, ticket=ticket, data=data, action="update", till=till, grant=grant
@@ -375,8 +376,10 @@ async def _ticket_update_locked(
         if sorted(old_tags) != sorted(resolved.tag_ids):
             changes["tags"] = [sorted(old_tags), sorted(resolved.tag_ids)]
             await _set_tags(session, ticket, resolved.tag_ids)
+    removed_names: list[str] = []
     if drop_items:
         changes["products_removed"] = [drop_items, []]
+        removed_names = await product_names(session, drop_items)
         await session.execute(delete(TicketItem).where(TicketItem.id.in_(drop_items)))
     if data.pos is not UNSET:
         await ticket_pos_apply(session, ticket=ticket, pos=data.pos, changes=changes)
@@ -395,20 +398,41 @@ async def _ticket_update_locked(
 
         await ticket_bind_order(session, ticket=ticket)
     await ticket_search_refresh(session, ticket=ticket)
-    _record_update(session, ticket, actor, changes, lifecycle)
+    await _record_update(session, ticket, actor, changes, lifecycle, via=via, removed=removed_names)
     await session.flush()
     return ticket
 
 
-def _record_update(
+_LIFECYCLE_KINDS = {"ticket.closed": Kind.CLOSED, "ticket.reopened": Kind.REOPENED}
+
+
+async def _record_update(
     session: AsyncSession,
     ticket: Ticket,
     actor: User | None,
     changes: dict[str, list[Any]],
     lifecycle: str | None,
+    *,
+    via: Via | None = None,
+    removed: list[str] | None = None,
+    history: bool = True,
 ) -> None:
-    """History for people and outbox events for machines, in the caller's transaction."""
-    session.add(_history(ticket, "UPDATED", actor, {"changes": changes}))
+    """History for people and outbox events for machines, in the caller's transaction.
+    ``removed``: the names of the products the change removed; ``history``: False when the
+    caller records the change in an entry of its own (a reply that moved the status)."""
+    if history:
+        entries = await history_changes(session, ticket.account_id, changes)
+        for entry in entries:
+            if entry["field"] == "products_removed" and removed:
+                entry["old"] = removed
+        await history_record(
+            session,
+            ticket=ticket,
+            kind=_LIFECYCLE_KINDS.get(lifecycle or "", Kind.UPDATED),
+            actor=actor,
+            via=via,
+            changes=entries,
+        )
     actor_id = actor.id if actor else None
     event_record(
         session,
@@ -433,11 +457,19 @@ def _record_update(
 
 
 async def ticket_set_status(
-    session: AsyncSession, *, ticket: Ticket, status: str, actor: User | None
-) -> None:
-    """Move a locked ticket to the account's default state of ``status`` (no commit)."""
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    status: str,
+    actor: User | None,
+    via: Via | None = None,
+    history: bool = True,
+) -> dict[str, list[Any]]:
+    """Move a locked ticket to the account's default state of ``status`` (no commit).
+    Returns the changes; ``history``: False when the caller records them itself (a
+    message's entry carries the status change the message caused)."""
     if ticket.status == status:
-        return
+        return {}
     was_closed = ticket.status == "closed"
     state = await _default_state(session, ticket.account_id, status)
     old_state, old_status = ticket.state_id, ticket.status
@@ -450,7 +482,8 @@ async def ticket_set_status(
         "state": [old_state, state.id],
         "status": [old_status, status],
     }
-    _record_update(session, ticket, actor, changes, lifecycle)
+    await _record_update(session, ticket, actor, changes, lifecycle, via=via, history=history)
+    return changes
 
 
 async def ticket_close(
@@ -463,6 +496,7 @@ async def ticket_close(
     expected_version: int | None = None,
     till: bool = False,
     grant: Grant | None = None,
+    via: Via | None = None,
 ) -> tuple[Ticket, bool]:
     """Close the ticket. Closing a closed ticket changes nothing and emits nothing.
     ``close_info``: what a fiscal printer reported (a receipt's fiscal close)."""
@@ -479,11 +513,19 @@ async def ticket_close(
     await ticket_count_move(
         session, account_id=account.id, ticket_id=ticket.id, old=ticket.status, new=state.status
     )
+    old = {"state": [ticket.state_id, state.id]} if ticket.state_id != state.id else {}
     ticket.state_id, ticket.status = state.id, state.status
     ticket.closed_at = utcnow()
     ticket.updated_at = ticket.closed_at
     ticket.version += 1
-    session.add(_history(ticket, "CLOSED", actor, {}))
+    await history_record(
+        session,
+        ticket=ticket,
+        kind=Kind.CLOSED,
+        actor=actor,
+        via=via,
+        changes=await history_changes(session, account.id, old),
+    )
     event_record(
         session,
         account_id=account.id,
