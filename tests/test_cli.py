@@ -16,11 +16,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 
 from ticketry.app import create_app
-from ticketry.demo.stories import STORIES
-from ticketry.migrate import alembic_config
 from ticketry.db import create_engine, create_sessionmaker
+from ticketry.demo.stories import STORIES
 from ticketry.domain.accounts.models import Account
 from ticketry.domain.tickets.models import Ticket
+from ticketry.migrate import alembic_config
 from ticketry.settings import load_settings
 
 CLI = Path(sys.executable).with_name("ticketry")

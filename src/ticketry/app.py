@@ -38,8 +38,8 @@ from ticketry.registries import webhook_flavours
 from ticketry.runtime import Runtime
 from ticketry.settings import Settings, get_settings
 from ticketry.web.desk.app import create_desk_app
-from ticketry.web.landing import Face, landing_html, landing_json, wants_html
 from ticketry.web.desk.session_pages import PREFIX as DESK_PREFIX
+from ticketry.web.landing import Face, landing_html, landing_json, wants_html
 from ticketry.web.portal.app import create_portal_app
 from ticketry.web.portal.pages import PREFIX as PORTAL_PREFIX
 

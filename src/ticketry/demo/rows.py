@@ -233,9 +233,7 @@ class SeedRows:
                 ids, rows, order_code, order_date, customer, items, created_at
             )
         type_id, kind = pick(scope.types) if scope.types else (None, pick(list(SUBJECTS)))
-        subject, subject_folded = self.subjects.get(kind, self.subjects["other"])[
-            items[0][0].index
-        ]
+        subject, subject_folded = self.subjects.get(kind, self.subjects["other"])[items[0][0].index]
 
         # The search text as ticket_search_refresh makes it (code, customer, order,
         # subject; each product's name, product id, EAN, serial; tracking numbers), part
@@ -261,6 +259,8 @@ class SeedRows:
             )
         if tracking:
             words.append(f"z{tracking}")
+        # The type used to be drawn here: drawing still keeps what follows as it was seeded.
+        rand()
         rows["tickets"].append(
             (
                 *(ticket_id, self.uuid(), aid, code, subject, status, state_id),

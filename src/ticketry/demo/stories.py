@@ -48,8 +48,12 @@ STORIES = [
         "portal",
         [
             (0, "customer", "Dobrý den, telefon vracím v zákonné lhůtě, nevyhovuje mi velikost."),
-            (0.2, "agent", "Dobrý den, děkujeme. Pošlete jej prosím přes Zásilkovnu, štítek "
-             "najdete v příloze e-mailu."),
+            (
+                0.2,
+                "agent",
+                "Dobrý den, děkujeme. Pošlete jej prosím přes Zásilkovnu, štítek "
+                "najdete v příloze e-mailu.",
+            ),
             (2, "customer", "Odesláno, číslo zásilky Z4455667788."),
             (4, "note", "Balík dorazil, telefon bez známek používání. Schvaluji vrácení peněz."),
             (4.1, "agent", "Telefon jsme převzali, 21 990 Kč vám vrátíme do 5 pracovních dnů."),
@@ -64,8 +68,12 @@ STORIES = [
         "email",
         [
             (0, "customer", "Levé sluchátko po třech měsících přestalo hrát."),
-            (0.3, "agent", "Mrzí nás to. Zkuste prosím reset (podržet tlačítko 7 s); pokud "
-             "nepomůže, pošlete sluchátka k posouzení."),
+            (
+                0.3,
+                "agent",
+                "Mrzí nás to. Zkuste prosím reset (podržet tlačítko 7 s); pokud "
+                "nepomůže, pošlete sluchátka k posouzení.",
+            ),
             (1, "customer", "Reset nepomohl, posílám je."),
             (3, "note", "Servis potvrdil vadu reproduktoru, uznáváme, posíláme nové kusy."),
             (3.2, "agent", "Reklamaci uznáváme, nová sluchátka vám dnes odešla."),
@@ -80,8 +88,11 @@ STORIES = [
         "email",
         [
             (0, "customer", "Dobrý den, jde kávovar používat i s mletou kávou, nebo jen se zrnky?"),
-            (0.1, "agent", "Dobrý den, ano: má zásobník na mletou kávu, stačí otočit volič "
-             "na symbol lžičky."),
+            (
+                0.1,
+                "agent",
+                "Dobrý den, ano: má zásobník na mletou kávu, stačí otočit volič na symbol lžičky.",
+            ),
             (0.5, "customer", "Výborně, děkuji za rychlou odpověď."),
             (0.6, "status", "solved"),
         ],
@@ -95,8 +106,12 @@ STORIES = [
         [
             (0, "customer", "Vysavač se nenabíjí, dobíjecí stanice bliká červeně."),
             (0.4, "note", "Známá vada stanic ze série 2024, u výrobce ověřit výměnu stanice."),
-            (1, "agent", "Dobrý den, posíláme vám novou nabíjecí stanici, starou si nechte "
-             "k vrácení přiložit do krabice."),
+            (
+                1,
+                "agent",
+                "Dobrý den, posíláme vám novou nabíjecí stanici, starou si nechte "
+                "k vrácení přiložit do krabice.",
+            ),
             (2, "status", "open"),
         ],
     ),
@@ -142,8 +157,11 @@ STORIES = [
             (0, "customer", "Kolo je pro syna příliš velké, vracím ho nepoužité."),
             (0.3, "agent", "Dobrý den, kolo vyzvedne PPL na vaší adrese ve čtvrtek."),
             (3, "note", "Kolo dorazilo poškrábané na rámu: domluvit se se zákazníkem."),
-            (3.1, "agent", "Kolo má poškrábaný rám, nabízíme vrácení 4 900 Kč místo celé "
-             "ceny. Souhlasíte?"),
+            (
+                3.1,
+                "agent",
+                "Kolo má poškrábaný rám, nabízíme vrácení 4 900 Kč místo celé ceny. Souhlasíte?",
+            ),
         ],
     ),
 ]
