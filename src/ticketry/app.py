@@ -145,7 +145,7 @@ class TicketryApp:
                 read_sessionmaker=create_sessionmaker(readers, read_only=True, read_path=reads),
                 read_engine=readers if readers is not engine else None,
                 read_path=reads,
-                credentials=CredentialCache(self.settings.database_url, reads),
+                credentials=CredentialCache(self.settings.database_url, reads, engine=engine),
                 signin_throttle=signin_throttle_for(self.settings, engine),
                 file_store=file_store_from_settings(self.settings),
             )
