@@ -8,7 +8,7 @@ is back, nothing is cached) and by a poll every ``SQLITE_POLL`` seconds on SQLit
 writers all share this machine; a commit in this process invalidates at once.
 
 It also records when a token was last used (``used``): at most once per ``TOUCH_EVERY``
-per token and process, on a connection of its own after the request has its answer, and
+per token and process, in a task and on a connection of its own beside the request, and
 without moving the epoch (the time of use is not what a credential stands for), so reads
 stay reads and caches stay warm.
 """
