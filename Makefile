@@ -11,26 +11,34 @@ export TICKETRY_TEST_POSTGRES_URL
 
 .PHONY: browser run install install-dev test lint typecheck test-sqlite test-postgres migrate openapi bench format clean
 
+# Each step says what it is doing: the first install takes a minute or two.
 $(BIN)/python:
-	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
+	@echo "==> creating the virtualenv in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
-	$(BIN)/pip install --disable-pip-version-check -q -r requirements.lock
+	@echo "==> installing the pinned dependencies (requirements.lock); the first time takes a minute or two"
+	$(BIN)/pip install --disable-pip-version-check --progress-bar off -r requirements.lock
+	@echo "==> installing ticketry itself"
 	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
-	touch $@
+	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
-	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.lock
-	touch $@
+	@echo "==> installing the development tools (requirements-dev.lock)"
+	$(BIN)/pip install --disable-pip-version-check --progress-bar off -r requirements-dev.lock
+	@touch $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	$(BIN)/ticketry migrate
-	$(BIN)/ticketry demo
-	$(BIN)/ticketry serve --host $(HOST) --port $(PORT)
+	@echo "==> migrating the database"
+	@$(BIN)/ticketry migrate
+	@echo "==> loading the demo account (once; later runs keep its data and its token)"
+	@$(BIN)/ticketry demo
+	@echo "==> serving at http://$(HOST):$(PORT)/ (Ctrl-C stops)"
+	@$(BIN)/ticketry serve --host $(HOST) --port $(PORT)
 
 migrate: install
 	$(BIN)/ticketry migrate

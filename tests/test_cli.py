@@ -12,12 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 
 from ticketry.app import create_app
 from ticketry.db import create_engine, create_sessionmaker
+from ticketry.demo.stories import STORIES
 from ticketry.domain.accounts.models import Account
 from ticketry.domain.tickets.models import Ticket
+from ticketry.migrate import alembic_config
 from ticketry.settings import load_settings
 
 CLI = Path(sys.executable).with_name("ticketry")
@@ -145,9 +148,41 @@ async def test_demo_prints_a_token_and_a_curl_example(cli_env: dict[str, str]) -
     assert tokens, result.stdout
     assert f"curl -H 'Authorization: Token {tokens[0]}' http://" in result.stdout
     assert "/api/v2/tickets" in result.stdout
-    assert await _ticket_count(cli_env, "cli-demo") == 20
+    # The bulk-loaded tickets and the told stories (with their conversations).
+    assert await _ticket_count(cli_env, "cli-demo") == 20 + len(STORIES)
     assert await _status(cli_env, tokens[0]) == 200
     again = run(cli_env, "demo", "--account", "cli-demo", "--tickets", "20")
-    assert await _ticket_count(cli_env, "cli-demo") == 20  # seeded once
-    assert await _status(cli_env, tokens[0]) == 401  # a new token each run
-    assert re.findall(r"\b[0-9a-f]{40}\b", again.stdout)
+    assert await _ticket_count(cli_env, "cli-demo") == 20 + len(STORIES)  # seeded once
+    # The same token across runs (each `make run`): the one copied last time still works.
+    assert re.findall(r"\b[0-9a-f]{40}\b", again.stdout)[0] == tokens[0]
+    assert await _status(cli_env, tokens[0]) == 200
+
+
+async def test_demo_issues_a_new_token_when_the_kept_one_stopped_working(
+    cli_env: dict[str, str],
+) -> None:
+    first = run(cli_env, "demo", "--account", "cli-demo2", "--tickets", "5")
+    (token,) = set(re.findall(r"\b[0-9a-f]{40}\b", first.stdout))
+    run(cli_env, "token", "renew", "--account", "cli-demo2", "--email", "demo@example.com")
+    assert await _status(cli_env, token) == 401
+    again = run(cli_env, "demo", "--account", "cli-demo2", "--tickets", "5")
+    (renewed,) = set(re.findall(r"\b[0-9a-f]{40}\b", again.stdout))
+    assert renewed != token and await _status(cli_env, renewed) == 200
+
+
+def test_migrate_says_what_it_applied(tmp_path: Path) -> None:
+    if not CLI.exists():
+        pytest.skip(f"{CLI} is not installed")
+    env = {
+        **os.environ,
+        "TICKETRY_DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}",
+        "TICKETRY_VAR_DIR": str(tmp_path),
+    }
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    first = run(env, "migrate").stderr
+    assert "applied 0001 initial schema" in first
+    applied = re.findall(r"^applied (\d+) ", first, re.M)
+    assert applied == sorted(applied) and applied[-1] == head
+    assert f"database migrated to {head} ({len(applied)} applied)" in first
+    second = run(env, "migrate").stderr
+    assert "applied" not in second and f"database is up to date at {head}" in second

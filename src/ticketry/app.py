@@ -13,6 +13,7 @@ from litestar import Litestar
 import ticketry.domain.models  # noqa: F401  (every mapper configured)
 from ticketry import signals
 from ticketry.api.common.openapi import docs_page
+from ticketry.api.common.swagger_assets import ASSETS_PATH, swagger_asset
 from ticketry.api.nextcommerce.app import PREFIX as NEXTCOMMERCE_PREFIX
 from ticketry.api.nextcommerce.app import SCHEMA_PATH as NEXTCOMMERCE_SCHEMA
 from ticketry.api.nextcommerce.app import create_nextcommerce_app
@@ -33,6 +34,7 @@ from ticketry.runtime import Runtime
 from ticketry.settings import Settings, get_settings
 from ticketry.web.desk.app import create_desk_app
 from ticketry.web.desk.session_pages import PREFIX as DESK_PREFIX
+from ticketry.web.landing import Face, landing_html, landing_json, wants_html
 from ticketry.web.portal.app import create_portal_app
 from ticketry.web.portal.pages import PREFIX as PORTAL_PREFIX
 
@@ -46,6 +48,48 @@ DOCUMENTS = [
     ("PORTOS tickets API", PORTOS_SCHEMA + "/"),
     ("Paymenter admin API (tickets)", PAYMENTER_SCHEMA + "/"),
 ]
+
+DOCS_PATH = "/api/docs/"
+
+# What ``GET /`` lists: every published API, where it lives and how it authenticates.
+FACES = [
+    Face(
+        "retino",
+        "Retino Tickets API v2",
+        RETINO_PREFIX + "/tickets",
+        RETINO_SCHEMA + "/",
+        "Authorization: Token <token>",
+    ),
+    Face(
+        "retino_orders",
+        "Retino Orders API v2",
+        RETINO_PREFIX + "/orders",
+        RETINO_SCHEMA + "/",
+        "Authorization: Token <token>",
+    ),
+    Face(
+        "nextcommerce",
+        "Next Commerce admin API (tickets)",
+        NEXTCOMMERCE_PREFIX,
+        NEXTCOMMERCE_SCHEMA + "/",
+        f"Authorization: Bearer <OAuth2 access token from {OAUTH_PREFIX}/token/>",
+    ),
+    Face(
+        "paymenter",
+        "Paymenter admin API (tickets)",
+        PAYMENTER_PREFIX,
+        PAYMENTER_SCHEMA + "/",
+        "Authorization: Bearer <API key>",
+    ),
+    Face(
+        "portos",
+        "PORTOS tickets API",
+        PORTOS_PREFIX + "/v1",
+        PORTOS_SCHEMA + "/",
+        "NWS4-HMAC-SHA256 signed requests, or a signed-in session",
+    ),
+]
+_LINKS = {"docs": DOCS_PATH, "desk": DESK_PREFIX + "/", "portal": PORTAL_PREFIX + "/"}
 
 
 class TicketryApp:
@@ -143,32 +187,44 @@ class TicketryApp:
             return
         if path.rstrip("/") == "/api/docs":
             await _respond(send, 200, docs_page(DOCUMENTS).encode(), "text/html; charset=utf-8")
+        elif path.startswith(ASSETS_PATH):
+            asset = swagger_asset(path)
+            if asset is None:
+                await _respond(send, 404, b'{"detail":"Not found."}', "application/json")
+            else:
+                await _respond(send, 200, asset[0], asset[1], cache_seconds=86400)
         elif path == "/":
-            body = msgspec.json.encode(
-                {
-                    "name": "Ticketry",
-                    "docs": "/api/docs/",
-                    "apis": {"retino": RETINO_PREFIX, "portos": PORTOS_PREFIX},
-                }
-            )
-            await _respond(send, 200, body, "application/json")
+            accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
+            if wants_html(accept):
+                page = landing_html(FACES, **_LINKS).encode()
+                await _respond(send, 200, page, "text/html; charset=utf-8", vary=True)
+            else:
+                body = msgspec.json.encode(landing_json(FACES, **_LINKS))
+                await _respond(send, 200, body, "application/json", vary=True)
         elif path == "/healthz":
             await _respond(send, 200, b'{"status":"ok"}', "application/json")
         else:
             await _respond(send, 404, b'{"detail":"Not found."}', "application/json")
 
 
-async def _respond(send: Any, status: int, body: bytes, content_type: str) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", content_type.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+async def _respond(
+    send: Any,
+    status: int,
+    body: bytes,
+    content_type: str,
+    *,
+    cache_seconds: int = 0,
+    vary: bool = False,
+) -> None:
+    headers = [
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if cache_seconds:
+        headers.append((b"cache-control", f"public, max-age={cache_seconds}".encode()))
+    if vary:  # one URL, two representations: caches must key on Accept
+        headers.append((b"vary", b"Accept"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -44,7 +44,7 @@ def runtime_build(settings: Settings, *, serving: bool = False) -> Runtime:
     runtime.read_sessionmaker = create_sessionmaker(readers, read_only=True, read_path=reads)
     runtime.read_engine = readers if readers is not engine else None
     runtime.read_path = reads
-    runtime.credentials = CredentialCache(url, reads)
+    runtime.credentials = CredentialCache(url, reads, engine=engine)
     runtime.signin_throttle = signin_throttle_for(settings, engine)
     runtime.file_store = file_store_from_settings(settings)
     return runtime

@@ -32,9 +32,14 @@ def main() -> None:
 
 @main.command()
 def migrate() -> None:
-    """Apply database migrations (TICKETRY_DATABASE_URL)."""
-    migrations.upgrade(get_settings().database_url)
-    click.echo("database is up to date", err=True)
+    """Apply database migrations (TICKETRY_DATABASE_URL); say which, or that there were none."""
+    applied, head = migrations.upgrade_reporting(get_settings().database_url)
+    for revision, title in applied:
+        click.echo(f"applied {revision} {title}", err=True)
+    if applied:
+        click.echo(f"database migrated to {head} ({len(applied)} applied)", err=True)
+    else:
+        click.echo(f"database is up to date at {head}", err=True)
 
 
 @main.command()
@@ -312,14 +317,14 @@ def demo(slug: str, email: str, count: int) -> None:
     from sqlalchemy import func, select
 
     from ticketry.demo import demo_seed
+    from ticketry.demo.stories import demo_stories
     from ticketry.domain.accounts.passwords import password_hash
-    from ticketry.domain.accounts.services import (
-        account_get_or_create,
-        token_issue,
-        user_get_or_create,
-    )
+    from ticketry.domain.accounts.services import account_get_or_create, user_get_or_create
     from ticketry.domain.orders.models import Order
     from ticketry.domain.tickets.models import Ticket
+
+    settings = get_settings()
+    kept = _demo_token_file(settings.var_dir, slug)
 
     async def run(session: AsyncSession) -> tuple[str, str | None, str | None]:
         account, _ = await account_get_or_create(session, slug=slug, name="Demo e-shop")
@@ -328,20 +333,23 @@ def demo(slug: str, email: str, count: int) -> None:
         )
         if user.password_hash is None:
             user.password_hash = password_hash(DEMO_PASSWORD)
-        await user_get_or_create(
+        agent, _ = await user_get_or_create(
             session,
             account=account,
             email=f"agent@{slug}.example.com",
             full_name="Demo Agent",
             role="agent",
         )
-        raw = await token_issue(session, user=user)
+        raw = await _demo_token(session, user, kept)
         await session.commit()
         existing = await session.scalar(
             select(func.count()).select_from(Ticket).where(Ticket.account_id == account.id)
         )
         if not existing:
+            click.echo(f"loading demo data: {count} tickets and their conversations …", err=True)
             await demo_seed(session, account=account, tickets=count)
+            await demo_stories(session, account=account, agent=agent)
+            await session.commit()
         order = (
             await session.execute(
                 select(Order.code, Order.customer_email)
@@ -353,7 +361,7 @@ def demo(slug: str, email: str, count: int) -> None:
         return raw, (order[0] if order else None), (order[1] if order else None)
 
     raw, order_code, order_email = _run_in_session(run)
-    settings = get_settings()
+    _demo_token_keep(kept, raw)
     base = f"http://{settings.host}:{settings.port}"
     portal = f"{base}/portal/{slug}/"
     if order_code:
@@ -361,12 +369,44 @@ def demo(slug: str, email: str, count: int) -> None:
     click.echo(
         f"\nDemo account '{slug}' ({email}). API token:\n\n    {raw}\n\n"
         f"Try:\n\n    curl -H 'Authorization: Token {raw}' {base}/api/v2/tickets\n\n"
+        f"Start here:    {base}/\n"
         f"API docs:      {base}/api/docs/\n"
         f"Agent desk:    {base}/desk/  (account {slug}, {email}, password {DEMO_PASSWORD}"
         " unless changed)\n"
         f"Returns portal: {portal}\n",
         err=False,
     )
+
+
+def _demo_token_file(var_dir: pathlib.Path, slug: str) -> pathlib.Path:
+    return var_dir / f"demo-token-{slug}.txt"
+
+
+async def _demo_token(session: AsyncSession, user: Any, kept: pathlib.Path) -> str:
+    """The demo user's token as printed last time, while it still works (only its hash is
+    in the database, so the token itself is kept beside the database, readable by its
+    owner only); otherwise a new one. Each ``make run`` then prints the same token."""
+    from ticketry.domain.accounts.services import token_authenticate, token_issue
+
+    try:
+        raw = kept.read_text(encoding="utf-8").strip()  # noqa: ASYNC240  (a CLI run, 41 bytes)
+    except OSError:
+        raw = ""
+    if raw:
+        found = await token_authenticate(session, raw)
+        if found is not None and found[0].id == user.id:
+            return raw
+    return await token_issue(session, user=user)
+
+
+def _demo_token_keep(kept: pathlib.Path, raw: str) -> None:
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.touch(mode=0o600, exist_ok=True)
+        kept.chmod(0o600)
+        kept.write_text(raw + "\n", encoding="utf-8")
+    except OSError as exc:  # the token still works; only the next run prints another
+        click.echo(f"could not keep the demo token in {kept}: {exc}", err=True)
 
 
 @main.command()

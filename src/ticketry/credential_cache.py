@@ -6,6 +6,11 @@ not moved since it was made, and for at most ``TTL`` seconds. The epoch is watch
 ``LISTEN`` on PostgreSQL (plus a slow poll in case the listening connection drops: until it
 is back, nothing is cached) and by a poll every ``SQLITE_POLL`` seconds on SQLite, whose
 writers all share this machine; a commit in this process invalidates at once.
+
+It also records when a token was last used (``used``): at most once per ``TOUCH_EVERY``
+per token and process, in a task and on a connection of its own beside the request, and
+without moving the epoch (the time of use is not what a credential stands for), so reads
+stay reads and caches stay warm.
 """
 
 from __future__ import annotations
@@ -18,9 +23,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import make_transient_to_detached
 
 from ticketry.domain.accounts.credentials import CHANNEL, credentials_subscribe, epoch_select
+from ticketry.domain.accounts.services import token_mark_used
+from ticketry.domain.types import utcnow
 from ticketry.readpath import Read, ReadPath
 
 log = logging.getLogger("ticketry.credentials")
@@ -30,12 +38,18 @@ TTL = 60.0
 SQLITE_POLL = 0.05
 PG_POLL = 1.0
 MAX_ENTRIES = 10_000
+TOUCH_EVERY = 300.0  # seconds: "last used" is right to five minutes
 
 
 class CredentialCache:
-    def __init__(self, database_url: str, read_path: ReadPath | None) -> None:
+    def __init__(
+        self, database_url: str, read_path: ReadPath | None, engine: AsyncEngine | None = None
+    ) -> None:
         self.url = database_url
         self.read_path = read_path
+        self.engine = engine
+        self._touched: dict[str, float] = {}
+        self._touching: set[asyncio.Task[None]] = set()
         self.postgres = make_url(database_url).get_backend_name() == "postgresql"
         self._entries: dict[str, tuple[int, float, Any]] = {}
         self._generation = 0
@@ -93,7 +107,41 @@ class CredentialCache:
             return  # no read path (an in-memory database): nothing is cached
         self._task = asyncio.create_task(self._watch(), name="credential-epoch")
 
+    # ---- when a token was last used -------------------------------------------------------
+
+    def used(self, key_hash: str) -> None:
+        """The API token with this hash was just used: record it, unless this process did
+        within ``TOUCH_EVERY``. Cheap on the request's path (a dict lookup); the write runs
+        as a task of its own."""
+        if self.engine is None or self._stopping.is_set():
+            return
+        now = time.monotonic()
+        last = self._touched.get(key_hash)
+        if last is not None and now - last < TOUCH_EVERY:
+            return
+        if len(self._touched) >= MAX_ENTRIES:
+            self._touched.clear()
+        self._touched[key_hash] = now
+        task = asyncio.create_task(self._touch(key_hash), name="token-last-used")
+        self._touching.add(task)
+        task.add_done_callback(self._touching.discard)
+
+    async def _touch(self, key_hash: str) -> None:
+        assert self.engine is not None
+        try:
+            async with self.engine.begin() as conn:  # a Core connection: no epoch bump
+                await token_mark_used(conn, key_hash=key_hash, at=utcnow())
+        except Exception:  # a missed "last used" is not worth failing anything for
+            self._touched.pop(key_hash, None)
+            log.warning("could not record a token's last use", exc_info=True)
+
+    async def touched(self) -> None:
+        """Wait for the writes of ``used`` in flight (shutdown, tests)."""
+        if self._touching:
+            await asyncio.gather(*self._touching, return_exceptions=True)
+
     async def stop(self) -> None:
+        await self.touched()
         self._stopping.set()
         self._wake.set()
         if self._task is not None:

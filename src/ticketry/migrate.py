@@ -8,6 +8,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
 from ticketry.db import create_engine
@@ -39,6 +41,25 @@ async def _migrate_async(url: str, fn: Any, *args: Any) -> None:
 
 def upgrade(url: str, revision: str = "heads") -> None:
     asyncio.run(_migrate_async(url, command.upgrade, revision))
+
+
+def _upgrade_reporting(cfg: Config, applied: list[tuple[str, str]]) -> None:
+    connection = cfg.attributes["connection"]
+    current = MigrationContext.configure(connection).get_current_heads()
+    script = ScriptDirectory.from_config(cfg)
+    pending = list(script.iterate_revisions("heads", current or "base"))
+    pending.reverse()  # oldest first, the order they are applied in
+    command.upgrade(cfg, "heads")
+    applied.extend((r.revision, (r.doc or "").strip().splitlines()[0]) for r in pending)
+
+
+def upgrade_reporting(url: str) -> tuple[list[tuple[str, str]], str]:
+    """Upgrade to the head; the revisions applied (id, first line of the docstring), oldest
+    first, and the head the database is now at."""
+    applied: list[tuple[str, str]] = []
+    asyncio.run(_migrate_async(url, _upgrade_reporting, applied))
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head() or "base"
+    return applied, head
 
 
 def downgrade(url: str, revision: str = "base") -> None:

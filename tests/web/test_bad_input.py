@@ -45,12 +45,14 @@ async def test_desk_update_form_names_a_choice_that_is_no_id(
     code = await seed_ticket(app, desk.account_id)
     await sign_in(client, desk)
     csrf = hidden((await client.get(f"/desk/tickets/{code}/")).text, "_csrf")
-    for name in ("state", "type", "assignee", "tags"):
+    labels = {"state": "State", "type": "Type", "assignee": "Assignee", "tags": "Tags"}
+    for name, label in labels.items():
         r = await client.post(
             f"/desk/tickets/{code}/update", data={"_csrf": csrf, name: value, "priority": "high"}
         )
         assert r.status_code == 400, (name, r.text)
-        assert f"Please correct: {name}." in r.text
+        # The summary names the field as the form labels it, not by its key.
+        assert f"Please correct: {label}." in r.text
     assert app.runtime is not None
     async with app.runtime.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket).where(Ticket.code == code))
@@ -126,3 +128,24 @@ async def test_desk_webhook_host_label_over_63_characters_is_a_bad_url(
         assert r.status_code == 400, (url, r.text)
         assert "Enter a valid URL." in r.text
     assert await subscriptions(app, desk.account_id) == []
+
+
+async def test_desk_error_summary_names_fields_by_their_labels(
+    app: TicketryApp, client: httpx.AsyncClient, desk: Desk
+) -> None:
+    code = await seed_ticket(app, desk.account_id)
+    await sign_in(client, desk)
+    csrf = hidden((await client.get(f"/desk/tickets/{code}/")).text, "_csrf")
+    text_file = ("notes.txt", b"just text", "text/plain")
+    for form, field, label in (
+        ("reply", "body", "Attach files to the reply"),
+        ("note", "text", "Attach files to the note"),
+    ):
+        r = await client.post(
+            f"/desk/tickets/{code}/{form}",
+            data={"_csrf": csrf, field: "Hello"},
+            files={"files": text_file},
+        )
+        assert r.status_code == 400, r.text
+        assert f"Please correct: {label}." in r.text
+        assert "Please correct: files." not in r.text

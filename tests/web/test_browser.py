@@ -127,7 +127,16 @@ async def _seed(url: str) -> str:
                 data=TicketData(
                     subject="Zipper broke after a week",
                     customer=CustomerData(email="vladimir@example.com", name="Vladimír Remek"),
-                    products=[ItemData(name="Winter jacket", product_id="JACKET-1")],
+                    products=[
+                        ItemData(name="Winter jacket", product_id="JACKET-1"),
+                        # Long values, as real products have (the table must still fit).
+                        ItemData(
+                            name="Insulated winter jacket with detachable hood, XL",
+                            product_id="JACKET-INSULATED-HOOD-XL",
+                            ean="8594001234567",
+                            serial="SN-2024-000123-WJ",
+                        ),
+                    ],
                 ),
             )
             await session.commit()
@@ -345,6 +354,40 @@ def test_core_paths_work_without_javascript(server: Server, browser: object) -> 
     expect(page.locator("#ticket-results").get_by_text("Question 2")).to_be_visible()
     expect(page.locator("#ticket-results").get_by_text("Question 1")).to_have_count(0)
     _shot(page, "desk-search-no-js")
+    context.close()
+
+
+def test_desk_products_table_fits_its_card_at_1400px(server: Server, browser: object) -> None:
+    """Every column, the Remove buttons included, is inside the products card: nothing cut
+    off or hidden behind a scrollbar on a common laptop width."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(f"{server.base}/desk/login")
+    page.get_by_label("Account").fill(SLUG)
+    page.get_by_label("E-mail").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Tickets")).to_be_visible()
+    page.goto(f"{server.base}/desk/tickets/{server.ticket_code}")
+    card = page.locator("#products")
+    expect(card.get_by_role("button", name="Remove").first).to_be_visible()
+    _shot(page, "desk-products-1400")
+    box = card.bounding_box()
+    assert box is not None
+    right = box["x"] + box["width"]
+    wrap = card.locator(".tablewrap")
+    scroll, client = wrap.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert scroll <= client, f"the table scrolls: {scroll} > {client}"
+    targets = [card.get_by_role("columnheader", name="Order item")]
+    targets += card.get_by_role("button", name="Remove").all()
+    targets += card.get_by_role("button", name="Save").all()
+    assert len(targets) >= 5
+    for target in targets:
+        inner = target.bounding_box()
+        assert inner is not None
+        assert box["x"] <= inner["x"] and inner["x"] + inner["width"] <= right, inner
     context.close()
 
 

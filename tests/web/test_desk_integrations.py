@@ -153,6 +153,18 @@ async def test_create_refuses_bad_input(
     assert await subscriptions(app, desk.account_id) == []
 
 
+async def test_create_refuses_the_same_subscription_twice(
+    app: TicketryApp, admin: httpx.AsyncClient, desk: Desk, strict: None
+) -> None:
+    assert (await create_hook(admin)).status_code == 200
+    r = await create_hook(admin, events=["ticket.updated", "ticket.created"])
+    assert r.status_code == 400
+    assert 'id="err-new-retino-url"' in r.text and "already exists" in r.text
+    # The Next Commerce format to the same URL is another subscription.
+    assert (await create_hook(admin, format="nextcommerce")).status_code == 200
+    assert len(await subscriptions(app, desk.account_id)) == 2
+
+
 async def test_edit_disable_enable(
     app: TicketryApp, admin: httpx.AsyncClient, desk: Desk, strict: None
 ) -> None:

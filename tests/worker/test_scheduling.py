@@ -41,8 +41,9 @@ async def test_due_deliveries_take_turns_least_busy_first(app: TicketryApp) -> N
     assert app.runtime is not None
     async with app.runtime.sessionmaker() as session:
         subs = {
+            # Each its own URL: the same subscription twice in an account is refused.
             name: WebhookSubscription(
-                account_id=tenant.account_id, url="http://127.0.0.1:9/", events=["x"]
+                account_id=tenant.account_id, url=f"http://127.0.0.1:9/{name}", events=["x"]
             )
             for name, tenant in (("A1", a), ("A2", a), ("B1", b))
         }

@@ -126,7 +126,7 @@ class SeedScope:
     account_id: int
     store_id: int
     states: Sequence[tuple[int, str]]
-    types: Sequence[int]
+    types: Sequence[tuple[int, str]]  # (id, kind)
     tags: Sequence[int]
     users: Sequence[int]
     # The account's people already known, by e-mail: (id, name, phone).
@@ -176,10 +176,10 @@ class SeedRows:
         self.email_last = [fold(n).replace(" ", ".") for n in LAST]
         self.name_json = {f"{f} {lst}": json.dumps(f"{f} {lst}") for f in FIRST for lst in LAST}
         self.name_folded = {f"{f} {lst}": fold(f"{f} {lst}") for f in FIRST for lst in LAST}
-        self.subjects = [
-            [(f"{subject} – {p.name}", fold(f"{subject} – {p.name}")) for p in self.products]
-            for subject in SUBJECTS
-        ]
+        self.subjects = {
+            kind: [(f"{subject} – {p.name}", fold(f"{subject} – {p.name}")) for p in self.products]
+            for kind, subject in SUBJECTS.items()
+        }
         self.credit_note_stamp = stamp(now)
         # The people this load made, by ``_Customer.key``: a customer comes back with more
         # tickets (one person, as every ticket write makes it; see tickets/requester.py).
@@ -266,7 +266,8 @@ class SeedRows:
             order_id, bound_items = self._order(
                 ids, rows, order_code, order_date, customer, items, created_at
             )
-        subject, subject_folded = self.pick(self.subjects)[items[0][0].index]
+        type_id, kind = pick(scope.types) if scope.types else (None, pick(list(SUBJECTS)))
+        subject, subject_folded = self.subjects.get(kind, self.subjects["other"])[items[0][0].index]
 
         # The search text as ticket_search_refresh makes it (code, customer, order,
         # subject; each product's name, product id, EAN, serial; tracking numbers), part
@@ -292,10 +293,12 @@ class SeedRows:
             )
         if tracking:
             words.append(f"z{tracking}")
+        # The type used to be drawn here: drawing still keeps what follows as it was seeded.
+        rand()
         rows["tickets"].append(
             (
                 *(ticket_id, self.uuid(), aid, code, subject, status, state_id),
-                pick(scope.types) if scope.types else None,
+                type_id,
                 pick(scope.users) if scope.users and rand() < ASSIGNED_SHARE else None,
                 *(pick(PRIORITIES), pick(CHANNELS), customer.name, customer.email),
                 *(customer.phone, "CZK", "cs", "CZ", order_code, order_date, order_id),

@@ -39,7 +39,14 @@ async def _seed_scope(session: AsyncSession, account: Account) -> SeedScope:
             .with_for_update(key_share=True)
         )
     ).all()
-    types = await session.scalars(ids(TicketType.id, TicketType.account_id))
+    types = (
+        await session.execute(
+            select(TicketType.id, TicketType.kind)
+            .where(TicketType.account_id == aid)
+            .order_by(TicketType.id)
+            .with_for_update(key_share=True)
+        )
+    ).all()
     tags = await session.scalars(ids(Tag.id, Tag.account_id))
     users = await session.scalars(ids(User.id, User.account_id))
     store_id = await session.scalar(
@@ -61,7 +68,7 @@ async def _seed_scope(session: AsyncSession, account: Account) -> SeedScope:
         account_id=aid,
         store_id=store_id,
         states=[(state_id, status) for state_id, status in states],
-        types=list(types),
+        types=[(type_id, kind) for type_id, kind in types],
         tags=list(tags),
         users=list(users),
         people={email: (pid, name, phone) for email, pid, name, phone in people},

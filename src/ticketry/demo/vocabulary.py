@@ -62,7 +62,14 @@ PRODUCTS = [
 ]
 VARIANTS = ["XL", "M", "S", "Space Black", "Silver", "42", "39", "Modrá", "Červená", ""]
 CARRIERS = ["PPL", "PACKETA", "DPD", "GLS", "CZECH_POST"]
-SUBJECTS = ["Vrácení", "Reklamace", "Dotaz"]
+# A ticket's subject says what its type is: a return is "Vrácení – …", a complaint
+# "Reklamace – …" (by the type's kind, catalog/ticket_types.py).
+SUBJECTS = {
+    "return": "Vrácení",
+    "complaint": "Reklamace",
+    "warranty": "Záruční oprava",
+    "other": "Dotaz",
+}
 PRIORITIES = ("low", "medium", "medium", "high", "urgent")
 CHANNELS = ("portal", "email", "api", "dashboard")
 ITEM_COUNTS = (1, 1, 1, 2, 2, 3)

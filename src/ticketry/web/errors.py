@@ -32,8 +32,18 @@ _WORDING: dict[Code, str] = {
     Code.IMMUTABLE: "This field cannot be changed.",
 }
 
+# Where a field's code needs its own sentence (the generic one would say too little).
+_FIELD_WORDING: dict[tuple[str, Code], str] = {
+    ("url", Code.UNIQUE): (
+        "A subscription with this URL, format and events already exists: change that one."
+    ),
+}
+
 
 def web_message(error: FieldError, path: tuple[str, ...] = ()) -> str:
+    own = _FIELD_WORDING.get((path[-1] if path else "", error.code))  # type: ignore[arg-type]
+    if own is not None:
+        return own
     if error.code is Code.OUT_OF_RANGE and error.params.get("exclusive"):
         return "Ensure this value is greater than {min} and below {max}.".format(**error.params)
     params = {"field": path[-1] if path else "value", **error.params}

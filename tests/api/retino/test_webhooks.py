@@ -92,6 +92,49 @@ async def test_secret_is_generated(hclient: httpx.AsyncClient, htenant: Tenant) 
     assert r.status_code == 201 and len(r.json()["secret"]) >= 32
 
 
+async def test_the_same_subscription_twice_is_refused(
+    hclient: httpx.AsyncClient, htenant: Tenant, other_tenant_in_hooks: Tenant
+) -> None:
+    """The same: this account, this URL, the same set of events (in any order), the same
+    payload format. Another event set, another URL or another account is a new one."""
+    url = "http://127.0.0.1:9/dup"
+    body = {"url": url, "events": ["ticket.created", "ticket.updated"]}
+    r = await hclient.post("/api/v2/webhooks", json=body, headers=htenant.headers)
+    assert r.status_code == 201, r.text
+    first = r.json()["id"]
+    again = {"url": url, "events": ["ticket.updated", "ticket.created", "ticket.created"]}
+    r = await hclient.post("/api/v2/webhooks", json=again, headers=htenant.headers)
+    assert r.status_code == 400
+    assert r.json() == {"url": ["A webhook with this url and these events already exists."]}
+    other = {"url": url, "events": ["ticket.created"]}
+    r = await hclient.post("/api/v2/webhooks", json=other, headers=htenant.headers)
+    assert r.status_code == 201, r.text
+    second = r.json()["id"]
+    r = await hclient.post("/api/v2/webhooks", json=body, headers=other_tenant_in_hooks.headers)
+    assert r.status_code == 201, r.text
+    # Changing one into the other's twin is refused as well, and changes nothing.
+    r = await hclient.patch(
+        f"/api/v2/webhooks/{second}",
+        json={"events": ["ticket.updated", "ticket.created"]},
+        headers=htenant.headers,
+    )
+    assert r.status_code == 400 and "url" in r.json()
+    r = await hclient.get(f"/api/v2/webhooks/{second}", headers=htenant.headers)
+    assert r.json()["events"] == ["ticket.created"]
+    r = await hclient.get("/api/v2/webhooks", headers=htenant.headers)
+    assert sorted(h["id"] for h in r.json()["results"]) == sorted([first, second])
+    # Its own events again (a no-op change) is no conflict with itself.
+    r = await hclient.patch(
+        f"/api/v2/webhooks/{first}", json={"events": body["events"]}, headers=htenant.headers
+    )
+    assert r.status_code == 200
+
+
+@pytest.fixture
+async def other_tenant_in_hooks(hook_app: TicketryApp) -> Tenant:
+    return await make_tenant(hook_app)
+
+
 async def test_validation(hclient: httpx.AsyncClient, htenant: Tenant) -> None:
     r = await hclient.post(
         "/api/v2/webhooks",

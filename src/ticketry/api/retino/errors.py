@@ -14,6 +14,8 @@ OVERRIDES = {
     ("store_id", Code.INVALID_REF): "Store ID '{value}' does not exist",
     ("store_id", Code.IMMUTABLE): "Store ID cannot be changed after an order is created.",
     ("code", Code.UNIQUE): "An order with this code already exists in this store.",
+    # The same URL, format and events as another subscription (subscription_key).
+    ("url", Code.UNIQUE): "A webhook with this url and these events already exists.",
 }
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ticketry.domain.accounts.models import Account, ApiToken, User
 from ticketry.domain.accounts.rights import ROLES
@@ -115,6 +116,20 @@ async def token_authenticate(session: AsyncSession, raw: str) -> tuple[User, Acc
     if row is None:
         return None
     return row[0], row[1]
+
+
+async def token_mark_used(conn: AsyncConnection, *, key_hash: str, at: datetime) -> None:
+    """Record a use of the token on ``conn`` (a Core connection: the credentials epoch does
+    not move, so no process forgets its cached credentials for it). ``updated_at`` stays:
+    the token itself did not change. Never moves the time back."""
+    await conn.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.key_hash == key_hash,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < at),
+        )
+        .values(last_used_at=at, updated_at=ApiToken.updated_at)
+    )
 
 
 async def user_touch(session: AsyncSession, *, user: User) -> None:

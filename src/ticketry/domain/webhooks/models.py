@@ -3,8 +3,11 @@ attempt, and the fan-out bookkeeping of the outbox worker."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -31,10 +34,34 @@ FAILED = "failed"
 OPEN_STATES = (PENDING, SENDING)
 
 
+def subscription_key(flavour: str, url: str, events: list[str]) -> str:
+    """What makes two subscriptions the same: the payload format, the URL as given, and the
+    set of events (order and repeats aside). A second such subscription would only deliver
+    every event twice."""
+    same = "\n".join([flavour, url, ",".join(sorted(set(events)))])
+    return hashlib.sha256(same.encode()).hexdigest()
+
+
+def _key_default(context: Any) -> str:
+    """An insert that does not give the key (the services do) gets the one its row has."""
+    row = context.get_current_parameters()
+    events = row.get("events") or []
+    if isinstance(events, str):  # already serialised by the JSON type
+        events = json.loads(events)
+    return subscription_key(row.get("flavour") or "retino", row["url"], list(events))
+
+
 class WebhookSubscription(AccountOwned, Base):
     __tablename__ = "webhook_subscriptions"
+    # A unique index, not a constraint: SQLite adds one without rebuilding the table.
+    __table_args__ = (
+        Index("ix_webhook_subscriptions_same", "account_id", "same_key", unique=True),
+    )
 
     url: Mapped[str] = mapped_column(String(2000), nullable=False)
+    # ``subscription_key`` of (flavour, url, events), unique in the account. Duplicates
+    # found by migration 0017 were disabled and keep ``<key>#<id>``.
+    same_key: Mapped[str] = mapped_column(String(80), nullable=False, default=_key_default)
     # Kept in clear: it is sent as X-Retino-Secret and keys the HMAC signature.
     secret: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     # Which wire format the payloads use ("retino"; later "nextcommerce", …).

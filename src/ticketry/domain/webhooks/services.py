@@ -6,15 +6,22 @@ import secrets
 import uuid
 from collections.abc import Collection
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account
-from ticketry.domain.errors import Code, ErrorCollector, NotFound
+from ticketry.domain.errors import Code, ErrorCollector, NotFound, ValidationFailed
 from ticketry.domain.refs import Ref, ref_get_or_404
 from ticketry.domain.types import utcnow
 from ticketry.domain.validation import check_text
 from ticketry.domain.webhooks.addresses import BlockedURL, url_resolve
-from ticketry.domain.webhooks.models import PENDING, WebhookDelivery, WebhookSubscription
+from ticketry.domain.webhooks.models import (
+    PENDING,
+    WebhookDelivery,
+    WebhookSubscription,
+    subscription_key,
+)
 
 MAX_URL = 2000
 MAX_SECRET = 200
@@ -70,6 +77,8 @@ async def subscription_create(
         allow_private=allow_private,
     )
     errors.raise_if_any()
+    key = subscription_key(flavour, url, events)
+    await _unique_check(session, account_id=account.id, key=key, url=url, own_id=None)
     sub = WebhookSubscription(
         account_id=account.id,
         url=url,
@@ -77,10 +86,36 @@ async def subscription_create(
         secret=secret or secret_generate(),
         flavour=flavour,
         is_active=True,
+        same_key=key,
     )
     session.add(sub)
-    await session.flush()
+    await _flush_unique(session, url)
     return sub
+
+
+async def _unique_check(
+    session: AsyncSession, *, account_id: int, key: str, url: str, own_id: int | None
+) -> None:
+    """Refuse a second subscription of the same format, URL and events (see
+    ``subscription_key``): it would deliver every event twice."""
+    stmt = select(WebhookSubscription.id).where(
+        WebhookSubscription.account_id == account_id, WebhookSubscription.same_key == key
+    )
+    if own_id is not None:
+        stmt = stmt.where(WebhookSubscription.id != own_id)
+    if await session.scalar(stmt.limit(1)) is not None:
+        raise ValidationFailed.single("url", Code.UNIQUE, value=url)
+
+
+async def _flush_unique(session: AsyncSession, url: str) -> None:
+    """Flush; a concurrent twin that committed first (the unique constraint) is the same
+    refusal as the check's. The caller's unit of work rolls back."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if "same_key" not in str(exc.orig) and "subscriptions_same" not in str(exc.orig):
+            raise
+        raise ValidationFailed.single("url", Code.UNIQUE, value=url) from exc
 
 
 async def subscription_update(
@@ -110,6 +145,16 @@ async def subscription_update(
         allow_private=allow_private,
     )
     errors.raise_if_any()
+    if url is not None or events is not None or is_active:
+        # Re-enabling a duplicate that migration 0017 disabled is refused as a new one is.
+        key = subscription_key(
+            sub.flavour, url if url is not None else sub.url, events or list(sub.events)
+        )
+        if key != sub.same_key:
+            await _unique_check(
+                session, account_id=account.id, key=key, url=url or sub.url, own_id=sub.id
+            )
+            sub.same_key = key
     if url is not None:
         sub.url = url
     if events is not None:
@@ -127,7 +172,7 @@ async def subscription_update(
             sub.disabled_at = utcnow()
             sub.disabled_reason = "Disabled by a user."
     sub.updated_at = utcnow()
-    await session.flush()
+    await _flush_unique(session, sub.url)
     return sub
 
 
