@@ -14,7 +14,7 @@ from ticketry.domain.tickets.commands import (
     PosTicketData,
     TicketData,
 )
-from ticketry.domain.tickets.pos_math import effective_discount, item_math
+from ticketry.domain.tickets.pos_math import effective_discount, item_math, unit_prices
 from ticketry.domain.tickets.records import (
     ItemRecord,
     PosItemRecord,
@@ -30,14 +30,14 @@ PROJECTION = Projection(items="full", tags=False, shipments=False, bound_order=F
 
 def _item_out(item: ItemRecord, ticket_discount: Decimal | None) -> s.TicketItemOut:
     pos = item.pos or PosItemRecord()
-    unit_price = pos.unit_price
-    if unit_price is None:  # a product written by another face: derive from its prices
-        unit_price = item.price_without_vat or ZERO
-    vat_rate = pos.vat_rate
-    if vat_rate is None:
-        vat_rate = ZERO
-        if item.price_without_vat and item.price_vat is not None:
-            vat_rate = (item.price_vat * 100 / item.price_without_vat).quantize(Decimal("0.01"))
+    prices = unit_prices(
+        unit_price=pos.unit_price,
+        vat_rate=pos.vat_rate,
+        with_vat=item.price_with_vat,
+        without_vat=item.price_without_vat,
+        vat=item.price_vat,
+    )
+    unit_price, vat_rate = prices.unit_price, prices.vat_rate
     allowed = pos.is_discount_allowed if pos.is_discount_allowed is not None else True
     math = item_math(
         unit_price=unit_price,
@@ -46,6 +46,7 @@ def _item_out(item: ItemRecord, ticket_discount: Decimal | None) -> s.TicketItem
         ticket_discount_rate=ticket_discount,
         item_discount_rate=pos.discount_rate,
         is_discount_allowed=allowed,
+        incl_vat=prices.incl_vat,
     )
     return s.TicketItemOut(
         id=item.id,
