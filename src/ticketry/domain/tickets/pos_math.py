@@ -114,9 +114,12 @@ def unit_prices(
         net = without_vat if without_vat is not None else ZERO
         part = vat if vat is not None else ZERO
         incl = net + part
-    rate = vat_rate
-    if rate is None:
-        rate = (part * HUNDRED / net).quantize(RATE_PLACES, rounding=ROUND_HALF_UP) if net else ZERO
+    if vat_rate is not None:
+        rate = vat_rate
+    elif net:
+        rate = (part * HUNDRED / net).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+    else:
+        rate = ZERO
     return UnitPrices(round6(net), rate, round6(part), round6(incl))
 
 
