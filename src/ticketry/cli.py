@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import ticketry.domain.models  # noqa: F401  (every mapper configured)
 from ticketry import migrate as migrations
+from ticketry.cli_departments import departments
 from ticketry.cli_signin import signin
 from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url, unit_of_work
 from ticketry.domain.errors import DomainError, ValidationFailed
@@ -607,6 +608,7 @@ def oauth_app_create_cmd(
 
 
 main.add_command(signin)
+main.add_command(departments)
 
 
 if __name__ == "__main__":  # pragma: no cover

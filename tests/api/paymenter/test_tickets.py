@@ -416,3 +416,18 @@ async def test_domain_rules_worded_as_laravel(client: httpx.AsyncClient, shop: S
         "subject": ["The subject field must not be greater than 255 characters."],
         "department": ["The selected department is invalid."],
     }
+
+
+async def test_seed_create_example_files_under_billing(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    # The seed's own example: "billing" is one of a new account's departments.
+    data = await create_ticket(
+        client,
+        shop,
+        subject="Billing question",
+        status="open",
+        priority="medium",
+        department="billing",
+    )
+    assert data["attributes"]["department"] == "billing"
