@@ -132,7 +132,7 @@ SCHEMAS: dict[str, Any] = {
             "user_id": {"type": "integer", "description": "The customer (a user id)."},
             "department": {
                 "type": ["string", "null"],
-                "description": "One of the account's departments (default Support, Sales).",
+                "description": "One of the account's departments (a new account has Support, Sales, billing, technical).",
             },
             "priority": {"type": "string", "enum": ["low", "medium", "high"], "default": "medium"},
             "status": {"type": "string", "enum": ["open", "closed", "replied"], "default": "open"},
