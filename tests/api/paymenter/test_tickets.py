@@ -39,7 +39,12 @@ async def test_create_ticket_as_in_the_seed(client: httpx.AsyncClient, shop: Sho
     assert set(doc) == {"data"}
     data = doc["data"]
     assert data["type"] == "tickets" and data["id"] == str(data["attributes"]["id"])
-    assert "relationships" not in data
+    # As the seed shows: the people's identifiers, without ``include``.
+    assert data["relationships"] == {
+        "user": {"data": {"type": "users", "id": str(shop.customer_id)}},
+        "assigned_to": {"data": None},
+    }
+    assert "included" not in doc
     attrs = data["attributes"]
     assert {k: attrs[k] for k in ("subject", "status", "priority", "department", "user_id")} == {
         "subject": "Billing question",
