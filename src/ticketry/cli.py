@@ -569,10 +569,21 @@ def oauth_app() -> None:
     "--redirect-uri", "redirect_uris", multiple=True, help="Allowed redirect URI (repeatable)."
 )
 @click.option("--email", default=None, help="Agent that client-credentials tokens act as.")
+@click.option(
+    "--public",
+    is_flag=True,
+    help="A public client (browser or mobile app): no secret, PKCE required.",
+)
 def oauth_app_create_cmd(
-    slug: str, name: str, scopes: str, redirect_uris: tuple[str, ...], email: str | None
+    slug: str,
+    name: str,
+    scopes: str,
+    redirect_uris: tuple[str, ...],
+    email: str | None,
+    public: bool,
 ) -> None:
-    """Create an OAuth app; print its client id and client secret, one per line."""
+    """Create an OAuth app; print its client id and client secret (none for a public
+    client: an empty line), one per line."""
     from sqlalchemy import select
 
     from ticketry.domain.accounts.models import User
@@ -598,6 +609,7 @@ def oauth_app_create_cmd(
             scopes=scopes.split(),
             redirect_uris=list(redirect_uris),
             user=user,
+            public=public,
         )
         await session.commit()
         return app.client_id, secret
