@@ -29,6 +29,7 @@ from ticketry.api.retino.deps import (
     raise_param_errors,
 )
 from ticketry.api.retino.errors import retino_errors
+from ticketry.api.retino.times import iso_ms, iso_ms_or_none
 from ticketry.domain.accounts.rights import ORDERS_EDIT, ORDERS_VIEW
 from ticketry.domain.errors import ValidationFailed
 from ticketry.domain.orders import queries, services, upsert
@@ -137,7 +138,7 @@ def order_out(view: OrderView) -> o.OrderOut:
         code=row["code"],
         store_id=row["store_code"],
         remote_id=row["remote_id"],
-        order_date=row["order_date"],
+        order_date=iso_ms_or_none(row["order_date"]),
         currency=row["currency"],
         language=row["language"],
         price=_price_out(row, "price_"),
@@ -159,9 +160,9 @@ def order_out(view: OrderView) -> o.OrderOut:
         ],
         processing_status=row["processing_status"],
         payment_status=row["payment_status"],
-        statuses=[o.OrderStatusOut(name=h["name"], date=h["date"]) for h in view.statuses],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        statuses=[o.OrderStatusOut(name=h["name"], date=iso_ms(h["date"])) for h in view.statuses],
+        created_at=iso_ms(row["created_at"]),
+        updated_at=iso_ms(row["updated_at"]),
     )
 
 
