@@ -33,6 +33,7 @@ from ticketry.demo.rows import COLUMNS
 from ticketry.domain.accounts.models import Account
 from ticketry.domain.accounts.services import account_get_or_create
 from ticketry.domain.base import Base
+from ticketry.domain.conversations.models import Contact
 from ticketry.domain.orders.binding import ticket_items_bind
 from ticketry.domain.orders.models import Order, OrderItem
 from ticketry.domain.refunds.models import CreditNote
@@ -129,6 +130,44 @@ async def test_seed_search_text_and_binding_are_the_services_own(
     }
     assert rebound == bound
     await db.rollback()
+
+
+async def test_seed_gives_every_ticket_its_one_person(db: AsyncSession, seeded: Seeded) -> None:
+    """As a ticket write does (``tickets/requester.py``): one person per e-mail, and each
+    ticket shows its person's e-mail, name and phone; a customer comes back."""
+    aid = seeded.account_id
+    rows = (
+        await db.execute(
+            select(
+                Ticket.requester_id,
+                Ticket.customer_email,
+                Ticket.customer_name,
+                Ticket.customer_phone,
+                Contact.email,
+                Contact.name,
+                Contact.phone,
+            )
+            .outerjoin(Contact, Contact.id == Ticket.requester_id)
+            .where(Ticket.account_id == aid)
+        )
+    ).all()
+    assert len(rows) == N
+    assert all(row[0] is not None and tuple(row[1:4]) == tuple(row[4:7]) for row in rows)
+    people = await db.scalars(select(Contact.email).where(Contact.account_id == aid))
+    emails = list(people)
+    assert len(emails) == len(set(emails)) and all(e == e.lower() for e in emails)
+    # A second load (the same customers) into the account finds the people the first made.
+    await db.rollback()  # on SQLite the session's transaction holds the write lock
+    account = await db.get(Account, aid)
+    assert account is not None
+    assert await demo_seed(db, account=account, tickets=50, seed=7) == 50
+    assert await _count(db, Contact, aid) == len(emails)
+    assert (
+        await db.scalar(
+            select(func.count()).where(Ticket.account_id == aid, Ticket.requester_id.is_(None))
+        )
+        == 0
+    )
 
 
 async def _search(client: httpx.AsyncClient, tenant: Tenant, query: str) -> int:

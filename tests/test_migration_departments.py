@@ -22,7 +22,7 @@ from ticketry.db import create_engine
 
 T = TypeVar("T")
 
-BEFORE, AFTER = "0013", "0016"
+BEFORE, AFTER = "0014", "0016"
 
 
 def _on(url: str, fn: Callable[[sa.Connection], T]) -> T:

@@ -27,13 +27,8 @@ from ticketry.api.portos.app import create_portos_app
 from ticketry.api.retino.app import PREFIX as RETINO_PREFIX
 from ticketry.api.retino.app import SCHEMA_PATH as RETINO_SCHEMA
 from ticketry.api.retino.app import create_retino_app
-from ticketry.credential_cache import CredentialCache
-from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url
-from ticketry.domain.files.storage import file_store_from_settings
+from ticketry.assembly import runtime_build, runtime_close, runtime_start
 from ticketry.http.bodyless import buffer_unexpected_body
-from ticketry.http.signin import signin_throttle_for
-from ticketry.readpath import read_path_for
-from ticketry.registries import webhook_flavours
 from ticketry.runtime import Runtime
 from ticketry.settings import Settings, get_settings
 from ticketry.web.desk.app import create_desk_app
@@ -74,7 +69,6 @@ class TicketryApp:
             (DESK_PREFIX, create_desk_app(settings.max_body_bytes)),
             (PORTAL_PREFIX, create_portal_app(settings.max_body_bytes)),
         ]
-        self.flavours = webhook_flavours()
         self.runtime: Runtime | None = None
         self._started = asyncio.Lock()
         # The webhook worker inside the server (TICKETRY_WORKER_IN_PROCESS; app_factory).
@@ -86,26 +80,9 @@ class TicketryApp:
         async with self._started:
             if self.runtime is not None:
                 return
-            url, pool = self.settings.database_url, self.settings.db_pool_size
-            engine = create_engine(url, pool_size=pool)
-            # SQLite: read-only sessions on threads (their reads may be long), writes inline.
-            readers = (
-                create_engine(url, pool_size=pool, threaded=True) if is_sqlite_url(url) else engine
-            )
-            reads = read_path_for(url, pool_size=pool)
-            self.runtime = Runtime(
-                settings=self.settings,
-                engine=engine,
-                sessionmaker=create_sessionmaker(engine, read_path=reads),
-                flavours=self.flavours,
-                read_sessionmaker=create_sessionmaker(readers, read_only=True, read_path=reads),
-                read_engine=readers if readers is not engine else None,
-                read_path=reads,
-                credentials=CredentialCache(self.settings.database_url, reads),
-                signin_throttle=signin_throttle_for(self.settings, engine),
-                file_store=file_store_from_settings(self.settings),
-            )
-            await self.runtime.credentials.start()  # type: ignore[union-attr]
+            runtime = runtime_build(self.settings, serving=True)
+            await runtime_start(runtime)
+            self.runtime = runtime
             for _, face in self.faces:
                 face.state.runtime = self.runtime
             if self.start_worker:
@@ -113,7 +90,7 @@ class TicketryApp:
 
                 self._worker_stop = asyncio.Event()
                 self._worker_task = asyncio.create_task(
-                    run_in_process(self.settings, self._worker_stop, flavours=self.flavours)
+                    run_in_process(self.runtime, self._worker_stop)
                 )
 
     async def shutdown(self) -> None:
@@ -128,18 +105,7 @@ class TicketryApp:
 
         await file_cleanups_wait()
         if self.runtime is not None:
-            from ticketry.api.common.bookkeeping import bookkeeping_dispose
-            from ticketry.api.common.ratelimit import backend_close
-
-            await backend_close(self.runtime)
-            await bookkeeping_dispose(self.runtime)
-            if self.runtime.credentials is not None:
-                await self.runtime.credentials.stop()
-            if self.runtime.read_path is not None:
-                await self.runtime.read_path.close()
-            if self.runtime.read_engine is not None:
-                await self.runtime.read_engine.dispose()
-            await self.runtime.engine.dispose()
+            await runtime_close(self.runtime)
             self.runtime = None
 
     async def _lifespan(self, receive: Any, send: Any) -> None:

@@ -7,8 +7,7 @@ import math
 import pathlib
 import sys
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,37 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import ticketry.domain.models  # noqa: F401  (every mapper configured)
 from ticketry import migrate as migrations
 from ticketry.cli_departments import departments
+from ticketry.cli_session import run_in_runtime, run_in_session, run_with_runtime
 from ticketry.cli_signin import signin
-from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url, unit_of_work
-from ticketry.domain.errors import DomainError, ValidationFailed
+from ticketry.db import is_sqlite_url
+from ticketry.domain.errors import DomainError
+from ticketry.runtime import Runtime
 from ticketry.settings import get_settings
-from ticketry.web.errors import web_errors
 
-T = TypeVar("T")
-
-
-def _run_in_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async def runner() -> T:
-        engine = create_engine(get_settings().database_url)
-        try:
-            # The command is the unit of work: committed when ``fn`` returns.
-            async with unit_of_work(create_sessionmaker(engine)()) as session:
-                return await fn(session)
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(runner())
-    except ValidationFailed as exc:
-        raise click.ClickException(_format_errors(web_errors(exc.errors))) from exc
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-
-
-def _format_errors(errors: dict[str, Any]) -> str:
-    return "; ".join(
-        f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in errors.items()
-    )
+_run_in_session = run_in_session
 
 
 @click.group()
@@ -402,7 +378,6 @@ def worker(once: bool) -> None:
     import logging
 
     from ticketry import signals
-    from ticketry.registries import webhook_flavours
 
     if not once:
         signals.catch_early()  # until the loop's handlers are in place
@@ -412,8 +387,8 @@ def worker(once: bool) -> None:
     # One line per POST would be noise (attempts are recorded in the database) and cost.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    async def run() -> None:
-        w = Worker(get_settings(), flavours=webhook_flavours())
+    async def run(runtime: Runtime) -> None:
+        w = Worker(runtime)
         try:
             if once:
                 await w.run_once()
@@ -427,7 +402,7 @@ def worker(once: bool) -> None:
         finally:
             await w.close()
 
-    asyncio.run(run())
+    run_in_runtime(run)
 
 
 @main.group()
@@ -452,11 +427,9 @@ def webhook_create(slug: str, url: str, events: str, secret: str | None, flavour
     """Subscribe URL to events; prints the subscription id and its secret."""
     from ticketry.domain.accounts.services import account_get
     from ticketry.domain.webhooks.services import subscription_create
-    from ticketry.registries import webhook_flavours
 
-    flavour = webhook_flavours()[flavour_name]
-
-    async def run(session: AsyncSession) -> str:
+    async def run(runtime: Runtime, session: AsyncSession) -> str:
+        flavour = runtime.flavours[flavour_name]
         account = await account_get(session, slug=slug)
         sub = await subscription_create(
             session,
@@ -466,11 +439,11 @@ def webhook_create(slug: str, url: str, events: str, secret: str | None, flavour
             secret=secret,
             flavour=flavour.name,
             allowed_events=flavour.event_names,
-            allow_private=get_settings().webhook_allow_private,
+            allow_private=runtime.settings.webhook_allow_private,
         )
         return f"{sub.public_id}\t{sub.secret}"
 
-    click.echo(_run_in_session(run))
+    click.echo(run_with_runtime(run))
 
 
 @webhook.command("list")
@@ -502,24 +475,22 @@ def files_check() -> None:
     """Write, read back and delete a probe object in the configured store."""
     import uuid
 
-    from ticketry.domain.files.storage import file_store_from_settings
-
-    async def run() -> str:
-        store = file_store_from_settings(get_settings())
-        key = f"_probe/{uuid.uuid4()}.txt"
-        payload = b"ticketry file store probe"
-        await store.save(key, payload, "text/plain")
+    async def run(runtime: Runtime) -> str:
         try:
-            if await store.load(key) != payload:
-                raise click.ClickException("the store returned different bytes")
-        finally:
-            await store.delete(key)
+            store = runtime.files()
+            key = f"_probe/{uuid.uuid4()}.txt"
+            payload = b"ticketry file store probe"
+            await store.save(key, payload, "text/plain")
+            try:
+                if await store.load(key) != payload:
+                    raise click.ClickException("the store returned different bytes")
+            finally:
+                await store.delete(key)
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.message} (see the log line above)") from exc
         return type(store).__name__
 
-    try:
-        name = asyncio.run(run())
-    except DomainError as exc:
-        raise click.ClickException(f"{exc.message} (see the log line above)") from exc
+    name = run_in_runtime(run)
     click.echo(f"{name}: write, read and delete work", err=True)
 
 
@@ -528,17 +499,13 @@ def files_check() -> None:
 def files_copy_from_dir(directory: pathlib.Path) -> None:
     """Copy every recorded file from a local files directory into the configured store
     (moving to a bucket). Safe to run again; prints what it could not copy."""
-    from ticketry.domain.files.storage import LocalFileStore, file_store_from_settings
+    from ticketry.domain.files.storage import LocalFileStore
     from ticketry.domain.files.transfer import CopyReport, files_copy
 
-    async def run(session: AsyncSession) -> CopyReport:
-        return await files_copy(
-            session,
-            source=LocalFileStore(directory),
-            target=file_store_from_settings(get_settings()),
-        )
+    async def run(runtime: Runtime, session: AsyncSession) -> CopyReport:
+        return await files_copy(session, source=LocalFileStore(directory), target=runtime.files())
 
-    report = _run_in_session(run)
+    report = run_with_runtime(run)
     for key in report.missing:
         click.echo(f"missing\t{key}")
     for key in report.corrupt:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.db import create_engine, create_sessionmaker
+from ticketry.cli_session import run_in_session
 from ticketry.domain.accounts.throttle import (
     address_key,
     oauth_client_identity,
@@ -17,21 +13,6 @@ from ticketry.domain.accounts.throttle import (
     signin_unlock,
     user_identity,
 )
-from ticketry.settings import get_settings
-
-T = TypeVar("T")
-
-
-def _in_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async def runner() -> T:
-        engine = create_engine(get_settings().database_url)
-        try:
-            async with create_sessionmaker(engine)() as session:
-                return await fn(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(runner())
 
 
 @click.group()
@@ -51,7 +32,7 @@ def signin_list() -> None:
             for h in held
         ]
 
-    for line in _in_session(run):
+    for line in run_in_session(run):
         click.echo(line)
 
 
@@ -76,5 +57,5 @@ def signin_unlock_cmd(
         await session.commit()
         return count
 
-    count = _in_session(run)
+    count = run_in_session(run)
     click.echo(f"unlocked {count} of {len(keys)}", err=True)

@@ -9,11 +9,13 @@ from __future__ import annotations
 from ticketry.api.nextcommerce import webhook_events as nextcommerce_webhooks
 from ticketry.api.retino import webhook_events as retino_webhooks
 from ticketry.domain.webhooks.flavours import Flavours
+from ticketry.settings import Settings
 
 
-def webhook_flavours() -> Flavours:
-    """Every face's webhook payload format (Retino's first: the default)."""
+def webhook_flavours(settings: Settings | None = None) -> Flavours:
+    """Every face's webhook payload format (Retino's first: the default), configured from
+    the runtime's ``settings`` (None: the process's)."""
     registry = Flavours()
     retino_webhooks.register(registry)
-    nextcommerce_webhooks.register(registry)
+    nextcommerce_webhooks.register(registry, settings)
     return registry

@@ -1,6 +1,7 @@
 """What every face, the web pages and the worker share at run time: settings, the engines,
-the session factories, and the registries the program was assembled with. Built once by
-``app.py`` (tests build their own); it names no face."""
+the session factories, and the registries the program was assembled with. Built once per
+process by ``assembly.runtime_build`` (for ``app.py``, ``cli.py`` and, through them, the
+worker; tests build their own) and handed down; it names no face."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ticketry.credential_cache import CredentialCache
-from ticketry.db import unit_of_work
+from ticketry.db import create_engine, unit_of_work
 from ticketry.domain.accounts.throttle import SigninThrottle
 from ticketry.domain.files.storage import FileStore, file_store_from_settings
 from ticketry.domain.webhooks.flavours import Flavours
@@ -27,6 +28,14 @@ class CounterBackend(Protocol):
     async def hit(self, key: str, window_start: int, period: int, limit: int) -> int: ...
 
     async def close(self) -> None: ...
+
+
+class LookupCounter(Protocol):
+    """The returns portal's order look-ups per client address (``web/portal/ratelimit``)."""
+
+    def allow(self, address: str, account: str) -> bool: ...
+
+    def reset(self) -> None: ...
 
 
 @dataclass
@@ -54,12 +63,23 @@ class Runtime:
     bookkeeping_engine: AsyncEngine | None = None
     # The rate limiter's counters (None: made from the settings on first use).
     counters: CounterBackend | None = None
+    # The webhook worker's engine: a small pool of its own, so that deliveries and requests
+    # never wait for each other's connections (None: made from the settings on first use).
+    worker_engine: AsyncEngine | None = None
+    # The returns portal's look-up limiter, counted per process (None: made on first use).
+    portal_lookups: LookupCounter | None = None
 
     def files(self) -> FileStore:
         """The file store, made from the settings the first time it is asked for."""
         if self.file_store is None:
             self.file_store = file_store_from_settings(self.settings)
         return self.file_store
+
+    def worker_db(self) -> AsyncEngine:
+        """The worker's engine, made from the settings the first time it is asked for."""
+        if self.worker_engine is None:
+            self.worker_engine = create_engine(self.settings.database_url, pool_size=4)
+        return self.worker_engine
 
 
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:

@@ -19,7 +19,6 @@ from ticketry.domain.orders.models import Order, OrderItem, OrderStatusChange, S
 from ticketry.domain.tickets.commands import CustomerData, ItemData, TicketData
 from ticketry.domain.tickets.services import ticket_create
 from ticketry.domain.types import utcnow
-from ticketry.web.portal.pages import limiter
 
 PASSWORD = "correct horse battery"
 
@@ -165,5 +164,7 @@ async def sign_in(
 
 
 @pytest.fixture(autouse=True)
-def _fresh_limiter() -> None:
-    limiter.reset()
+def _fresh_limiter(app: TicketryApp) -> None:
+    assert app.runtime is not None
+    if app.runtime.portal_lookups is not None:
+        app.runtime.portal_lookups.reset()

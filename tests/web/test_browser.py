@@ -346,3 +346,27 @@ def test_core_paths_work_without_javascript(server: Server, browser: object) -> 
     expect(page.locator("#ticket-results").get_by_text("Question 1")).to_have_count(0)
     _shot(page, "desk-search-no-js")
     context.close()
+
+
+def test_front_page_and_api_docs_work_offline(server: Server, browser: object) -> None:
+    """The landing page links the desk, and the docs render Swagger UI from this server's
+    own files (no request leaves it: the machine has no internet)."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    elsewhere: list[str] = []
+    page.on(
+        "request",
+        lambda r: elsewhere.append(r.url) if not r.url.startswith(server.base) else None,
+    )
+    page.goto(f"{server.base}/")
+    expect(page.get_by_role("heading", name="Ticketry", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Agent desk")).to_have_attribute("href", "/desk/")
+    _shot(page, "landing")
+    page.get_by_role("link", name="API documentation").click()
+    expect(page.get_by_text("Ticketry — Retino Tickets API v2")).to_be_visible(timeout=15000)
+    expect(page.locator(".opblock").first).to_be_visible()
+    _shot(page, "api-docs")
+    assert [u for u in elsewhere if not u.startswith("data:")] == []
+    context.close()

@@ -120,6 +120,8 @@ async def test_submit_creates_a_verified_ticket_and_link(
         assert ticket.channel == "portal"
         assert ticket.verification_state == "VERIFIED_AUTOMATICALLY"
         assert ticket.type_id == type_id
+        # The customer is the account's one person with that e-mail, as on every face.
+        assert ticket.requester_id is not None and ticket.customer_email == "jana@example.com"
         items = list(
             await session.scalars(select(TicketItem).where(TicketItem.ticket_id == ticket.id))
         )

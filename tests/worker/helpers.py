@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tests.conftest import Tenant
 from ticketry.app import TicketryApp, create_app
+from ticketry.assembly import runtime_build, runtime_close
 from ticketry.domain.webhooks.models import WebhookDelivery
 from ticketry.settings import Settings
 from ticketry.worker.runner import Worker
@@ -35,8 +36,19 @@ async def started_app(app: TicketryApp, **overrides: Any) -> TicketryApp:
     return other
 
 
+class OwnWorker(Worker):
+    """A worker with a runtime of its own (as a ``ticketry worker`` process has), released
+    when it closes."""
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            await runtime_close(self.runtime)
+
+
 def new_worker(app: TicketryApp, **overrides: Any) -> Worker:
-    return Worker(fast_settings(app, **overrides), flavours=app.flavours)
+    return OwnWorker(runtime_build(fast_settings(app, **overrides)))
 
 
 async def drive(worker: Worker, until: Callable[[], bool], limit: float = 15.0) -> bool:

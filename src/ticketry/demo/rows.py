@@ -53,12 +53,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         *("id", "public_id", "account_id", "order_id", "position", "name", "code", "ean"),
         *("amount", "item_type", "total_price_with_vat", "created_at", "updated_at"),
     ),
+    "contacts": (
+        *("id", "public_id", "account_id", "email", "name", "phone", "created_at"),
+        "updated_at",
+    ),
     "tickets": (
         *("id", "public_id", "account_id", "code", "subject", "status", "state_id", "type_id"),
         *("assignee_id", "priority", "channel", "customer_name", "customer_email"),
         *("customer_phone", "currency", "language", "country", "order_id", "order_date"),
         *("bound_order_id", "verification_state", "custom_fields", "is_unread", "closed_at"),
-        *("created_at", "updated_at", "version", "search_text"),
+        *("created_at", "updated_at", "version", "search_text", "requester_id"),
     ),
     "ticket_items": (
         *("public_id", "account_id", "ticket_id", "position", "name", "manufacturer"),
@@ -125,6 +129,8 @@ class SeedScope:
     types: Sequence[int]
     tags: Sequence[int]
     users: Sequence[int]
+    # The account's people already known, by e-mail: (id, name, phone).
+    people: dict[str, tuple[int, str, str]]
 
 
 @dataclass
@@ -132,10 +138,12 @@ class SeedIds:
     tickets: IdSupply
     orders: IdSupply
     order_items: IdSupply
+    contacts: IdSupply
 
 
 @dataclass
 class _Customer:
+    key: int  # the person: their name and number, which make the e-mail and phone
     name: str
     email: str
     phone: str
@@ -173,6 +181,9 @@ class SeedRows:
             for subject in SUBJECTS
         ]
         self.credit_note_stamp = stamp(now)
+        # The people this load made, by ``_Customer.key``: a customer comes back with more
+        # tickets (one person, as every ticket write makes it; see tickets/requester.py).
+        self.people: dict[int, int] = {}
 
     def randint(self, low: int, high: int) -> int:
         """``random.randint``'s range, a third of its cost."""
@@ -190,12 +201,34 @@ class SeedRows:
 
     def _customer(self) -> _Customer:
         first, last = int(self.rand() * len(FIRST)), int(self.rand() * len(LAST))
+        number = self.randint(1, 9999)
+        key = (first * len(LAST) + last) * 10000 + number
         return _Customer(
+            key=key,
             name=f"{FIRST[first]} {LAST[last]}",
-            email=f"{self.email_first[first]}.{self.email_last[last]}"
-            f"{self.randint(1, 9999)}@example.com",
-            phone=f"+420{self.randint(600000000, 799999999)}",
+            email=f"{self.email_first[first]}.{self.email_last[last]}{number}@example.com",
+            phone=f"+420{600000000 + key * 7919 % 200000000}",  # theirs, every ticket
         )
+
+    def _person(self, customer: _Customer, ids: SeedIds, rows: Rows, stamp: Any) -> int:
+        """The customer's person (made with their first ticket); a person the account knew
+        already lends the ticket their name and phone, as a ticket write would."""
+        person = self.people.get(customer.key)
+        if person is not None:
+            return person
+        known = self.scope.people.get(customer.email)
+        if known is not None:
+            person, customer.name, customer.phone = known
+        else:
+            person = ids.contacts.take()
+            rows["contacts"].append(
+                (
+                    *(person, self.uuid(), self.scope.account_id, customer.email),
+                    *(customer.name, customer.phone, stamp, stamp),
+                )
+            )
+        self.people[customer.key] = person
+        return person
 
     def _ticket(self, code: str, ids: SeedIds, rows: Rows) -> None:
         rand, randint, pick, stamp, scope = (
@@ -209,6 +242,7 @@ class SeedRows:
         customer = self._customer()
         created = self.now - timedelta(minutes=randint(0, MINUTES_BACK))
         created_at = stamp(created)
+        person = self._person(customer, ids, rows, created_at)
         state_id, status = pick(scope.states)
         closed_at = stamp(created + _DAYS[randint(1, 20)]) if status == "closed" else None
         # Derived from the (unique) ticket code: random codes collide past ~1,000 orders.
@@ -269,6 +303,7 @@ class SeedRows:
                 f'{{"resolve_by": "{(created + _DAYS[30]).date().isoformat()}"}}',
                 rand() < UNREAD_SHARE,
                 *(closed_at, created_at, closed_at or created_at, 1, " ".join(words)),
+                person,
             )
         )
         if scope.tags and rand() < TAGGED_SHARE:

@@ -13,6 +13,7 @@ from ticketry.demo.bulk import BulkLoader, bulk_loader
 from ticketry.demo.rows import IdSupply, Rows, SeedIds, SeedRows, SeedScope
 from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.catalog.models import Tag, TicketState, TicketType
+from ticketry.domain.conversations.models import Contact
 from ticketry.domain.orders.models import Store
 from ticketry.domain.tickets.codes import ticket_code_allocate
 from ticketry.domain.tickets.counts import ticket_counts_rebuild
@@ -51,6 +52,11 @@ async def _seed_scope(session: AsyncSession, account: Account) -> SeedScope:
         session.add(store)
         await session.flush()
         store_id = store.id
+    people = await session.execute(
+        select(Contact.email, Contact.id, Contact.name, Contact.phone)
+        .where(Contact.account_id == aid)
+        .with_for_update(key_share=True)
+    )
     return SeedScope(
         account_id=aid,
         store_id=store_id,
@@ -58,6 +64,7 @@ async def _seed_scope(session: AsyncSession, account: Account) -> SeedScope:
         types=list(types),
         tags=list(tags),
         users=list(users),
+        people={email: (pid, name, phone) for email, pid, name, phone in people},
     )
 
 
@@ -82,11 +89,14 @@ async def demo_seed(
     scope = await _seed_scope(session, account)
     loader = await bulk_loader(session)
     rows = SeedRows(scope, seed=seed, now=loader.now(), stamp=loader.stamp)
-    ids = SeedIds(tickets=IdSupply(), orders=IdSupply(), order_items=IdSupply())
+    ids = SeedIds(
+        tickets=IdSupply(), orders=IdSupply(), order_items=IdSupply(), contacts=IdSupply()
+    )
 
     async def reserve(start: int) -> None:
         n = len(codes[start : start + BATCH])
         await loader.reserve("tickets", ids.tickets, n)
+        await loader.reserve("contacts", ids.contacts, n)  # at most one new person a ticket
         await loader.reserve("orders", ids.orders, n)
         await loader.reserve("order_items", ids.order_items, n * rows.ORDER_ITEMS_PER_TICKET)
 

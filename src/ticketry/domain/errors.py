@@ -83,6 +83,15 @@ class Forbidden(DomainError):
         super().__init__(message)
 
 
+class RightMissing(Forbidden):
+    """The actor (its role, or the credential it came with) lacks ``right``; a policy's
+    refusal (``domain/tickets/policy.py``), worded by each face as its vendor does."""
+
+    def __init__(self, right: str) -> None:
+        super().__init__()
+        self.right = right
+
+
 class StorageUnavailable(DomainError):
     """The file store (disk or bucket) cannot be used right now: a 503, nothing is written."""
 

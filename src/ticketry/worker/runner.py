@@ -46,10 +46,11 @@ from typing import IO
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from ticketry.db import create_engine, create_sessionmaker, is_sqlite_url
+from ticketry.db import create_sessionmaker, is_sqlite_url
 from ticketry.domain.requests.models import IdempotencyRecord, RateLimitCounter
 from ticketry.domain.types import utcnow
 from ticketry.domain.webhooks.flavours import Flavours
+from ticketry.runtime import Runtime
 from ticketry.settings import Settings
 from ticketry.worker.claim import Due, Schedule, claim, due_in_order
 from ticketry.worker.deliver import Claimed, Clients, Outcome, Resolver, send
@@ -66,15 +67,18 @@ BUSY_POLL_SECONDS = 0.02  # … fan-out looks for the next one this often
 
 
 class Worker:
-    def __init__(
-        self, settings: Settings, engine: AsyncEngine | None = None, *, flavours: Flavours
-    ) -> None:
+    """Handed the process's runtime (built by ``app.py`` or ``cli.py``): its settings, the
+    payload formats the faces registered, and its worker engine (a pool of its own, which
+    the runtime's owner disposes of)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        self.runtime = runtime
         self.settings = settings
-        self.flavours = flavours  # the payload formats, built by app.py or cli.py
+        self.flavours: Flavours = runtime.flavours
         self.concurrency = max(settings.worker_concurrency, 1)
         self.per_subscription = max(settings.webhook_subscription_concurrency, 1)
-        self._own_engine = engine is None
-        self.engine = engine or create_engine(settings.database_url, pool_size=4)
+        self.engine: AsyncEngine = runtime.worker_db()
         self.sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(self.engine)
         sqlite = is_sqlite_url(settings.database_url)
         # SQLite: build payloads and look for work outside the write lock.
@@ -107,8 +111,6 @@ class Worker:
         except Exception:  # the leases then run out; another round sends them again
             log.exception("handing back unsent deliveries failed")
         await self.clients.aclose()
-        if self._own_engine:
-            await self.engine.dispose()
 
     @contextlib.asynccontextmanager
     async def _writing(self) -> AsyncIterator[None]:
@@ -386,13 +388,13 @@ def _try_lock(path: Path) -> IO[str] | None:
     return handle
 
 
-async def run_in_process(settings: Settings, stop: asyncio.Event, *, flavours: Flavours) -> None:
+async def run_in_process(runtime: Runtime, stop: asyncio.Event) -> None:
     """The server's worker task: only the server process holding the lock runs it."""
-    path = _lock_path(settings)
+    path = _lock_path(runtime.settings)
     while not stop.is_set():
         handle = _try_lock(path)
         if handle is not None:
-            worker = Worker(settings, flavours=flavours)
+            worker = Worker(runtime)
             try:
                 await worker.run(stop)
             finally:

@@ -112,3 +112,18 @@ async def test_worker_flavour_builds_the_api_ticket(nc: NCClient, app: TicketryA
     assert NEXTCOMMERCE.headers(secret="k", body=body) == {
         "X-29Next-Signature": hmac.new(b"k", body, hashlib.sha256).hexdigest()
     }
+
+
+def test_attachment_links_follow_the_runtime_settings() -> None:
+    """The flavour is configured from the settings the runtime was built with, not read
+    from the process's environment when a payload is built."""
+    from dataclasses import replace
+
+    from ticketry.api.nextcommerce.webhook_events import NextCommerceFlavour
+    from ticketry.registries import webhook_flavours
+    from ticketry.settings import load_settings
+
+    settings = replace(load_settings(), host="files.example", port=9)
+    flavour = webhook_flavours(settings)["nextcommerce"]
+    assert isinstance(flavour, NextCommerceFlavour)
+    assert flavour._files_base().startswith("http://files.example:9/")

@@ -97,7 +97,9 @@ async def test_rights(client: httpx.AsyncClient, app: TicketryApp) -> None:
     r = await client.post(
         f"{BASE}/tickets", json=ticket_body(customer={"name": "Eva"}), headers=owner.headers
     )
-    assert_problem(r, 403, 2)  # a customer needs TicketSetCustomer
+    body = assert_problem(r, 403, 2)  # a customer needs TicketSetCustomer
+    # The policy's refusal names the missing right, in PORTOS's words.
+    assert body["detail"] == "The right TicketSetCustomer is required."
     # Own ticket: TicketUpdate is enough; renaming needs TicketRename, discounts
     # TicketSetDiscount, deleting TicketDelete.
     r = await client.put(f"{BASE}/tickets/{t['id']}", json=t, headers=owner.headers)

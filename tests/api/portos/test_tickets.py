@@ -152,6 +152,25 @@ async def test_close_without_body(client: httpx.AsyncClient, app: TicketryApp) -
     assert r.json()["closeInfo"]["deviceName"] == "POS3"
 
 
+async def test_one_problem_lists_every_bad_field(
+    client: httpx.AsyncClient, app: TicketryApp
+) -> None:
+    """The ticket's own fields (currency, customer e-mail) and the receipt's (a rate) fail
+    together, in one problem document."""
+    till = await sign_in(client, app, role="admin")
+    body = ticket_body(
+        currency={"label": "XXY"}, customer={"email": "not-an-email"}, discountRate=150
+    )
+    problem = assert_problem(
+        await client.post(f"{BASE}/tickets", json=body, headers=till.headers), 400, 3
+    )
+    assert {e["memberName"] for e in problem["errors"]} == {
+        "currency.label",
+        "customer.email",
+        "discountRate",
+    }
+
+
 async def test_validation_problem_details(client: httpx.AsyncClient, app: TicketryApp) -> None:
     till = await sign_in(client, app, role="admin")
     body = ticket_body(discountRate=150)

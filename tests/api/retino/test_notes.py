@@ -157,6 +157,10 @@ async def test_credit_note_file_round_trip(
     assert r.content == PDF
     assert r.headers["content-type"].startswith("application/pdf")
     assert "dobropis.pdf" in r.headers["content-disposition"]
+    ticket = (await client.get(f"/api/v2/tickets/{t['id']}", headers=tenant.headers)).json()
+    attached = ticket["history_items"][-1]
+    assert attached["history_item_type"] == "FILE_ATTACHED"
+    assert attached["history_item_data"]["text"].endswith("attached a file dobropis.pdf")
 
 
 async def test_credit_note_accepts_isdoc_and_replaces_the_file(

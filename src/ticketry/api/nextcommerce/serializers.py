@@ -64,7 +64,8 @@ async def tickets_out(
             channel=CHANNEL_OUT.get(t.channel, t.channel),
             requester=t.requester_id,
             assignee=t.assignee_id,
-            from_email=t.from_email or None,
+            # The address it came from, else its person's: one person behind every ticket.
+            from_email=t.from_email or t.customer_email or None,
             order=t.order_id or "",
             products=t.item_ids,
             tags=sorted(tag.label for tag in t.tags),

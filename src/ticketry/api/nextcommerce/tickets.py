@@ -9,7 +9,7 @@ from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.nextcommerce import schemas as s
-from ticketry.api.nextcommerce.deps import Caller, Params, check_id, read_body
+from ticketry.api.nextcommerce.deps import Caller, Params, caller_via, check_id, read_body
 from ticketry.api.nextcommerce.pagination import Cursor, cursor_decode, page_url
 from ticketry.api.nextcommerce.serializers import PROJECTION, ticket_data, tickets_out
 from ticketry.api.nextcommerce.state import runtime_settings
@@ -172,6 +172,9 @@ async def _comment(
             author_contact_id=contact_id,
             from_email=from_email or None,
             file_ids=list(file_ids),
+            actor=caller.user,
+            grant=caller.grant,
+            via=await caller_via(db, caller),
         )
     except ValidationFailed as exc:
         raise ValidationFailed({nest: exc.errors} if nest else exc.errors) from exc
@@ -197,7 +200,14 @@ async def tickets_create(request: Request, db: AsyncSession, caller: Caller) -> 
     body = await read_body(request, s.TicketWrite, **_TICKET_FORM)  # type: ignore[arg-type]
     data = await _write_data(db, caller, body)
     data.channel = "api"
-    ticket = await services.ticket_create(db, account=caller.account, actor=caller.user, data=data)
+    ticket = await services.ticket_create(
+        db,
+        account=caller.account,
+        actor=caller.user,
+        data=data,
+        grant=caller.grant,
+        via=await caller_via(db, caller),
+    )
     if body.comment is not UNSET:
         await _comment(db, caller, ticket.id, body.comment, nest="comment")  # type: ignore[arg-type]
     return await ticket_out(request, db, caller, ticket.id)
@@ -222,6 +232,8 @@ async def _update(
         actor=caller.user,
         ref=ticket_id,
         data=data,
+        grant=caller.grant,
+        via=await caller_via(db, caller),
     )
     if body.comment is not UNSET:
         await _comment(db, caller, ticket_id, body.comment, nest="comment")  # type: ignore[arg-type]

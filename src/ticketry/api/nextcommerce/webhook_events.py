@@ -22,6 +22,7 @@ from ticketry.domain.events.models import Event
 from ticketry.domain.tickets.queries import ticket_get_many
 from ticketry.domain.types import utcnow
 from ticketry.domain.webhooks.flavours import Built, Flavours
+from ticketry.settings import Settings
 
 API_VERSION = "2024-04-01"
 
@@ -39,16 +40,25 @@ EVENT_NAMES: dict[str, str] = {
 }
 
 
-def _files_base() -> str:
-    from ticketry.settings import get_settings
-
-    settings = get_settings()
+def files_base_of(settings: Settings) -> str:
+    """Where the payloads' attachment links point (the server's own address)."""
     return f"http://{settings.host}:{settings.port}{FILES_PATH}"
 
 
 class NextCommerceFlavour:
     name = "nextcommerce"
     event_names: tuple[str, ...] = EVENTS
+
+    def __init__(self, files_base: str | None = None) -> None:
+        # Given by the runtime's settings (``register``); None: the process's settings.
+        self.files_base = files_base
+
+    def _files_base(self) -> str:
+        if self.files_base is not None:
+            return self.files_base
+        from ticketry.settings import get_settings
+
+        return files_base_of(get_settings())
 
     def event_name(self, event: Event) -> str | None:
         return EVENT_NAMES.get(event.event_type)
@@ -68,7 +78,7 @@ class NextCommerceFlavour:
             shown = {
                 t.id: t
                 for t in await tickets_out(
-                    _files_base(), session, account_id, list(records.values())
+                    self._files_base(), session, account_id, list(records.values())
                 )
             }
             for event in account_events:
@@ -123,5 +133,7 @@ class NextCommerceFlavour:
 NEXTCOMMERCE = NextCommerceFlavour()
 
 
-def register(registry: Flavours) -> None:
-    registry.register(NEXTCOMMERCE)
+def register(registry: Flavours, settings: Settings | None = None) -> None:
+    registry.register(
+        NEXTCOMMERCE if settings is None else NextCommerceFlavour(files_base_of(settings))
+    )

@@ -1,5 +1,10 @@
 """Paymenter's ``api.admin`` middleware: a bearer API key, enabled, of type admin, from an
-allowed address; then each endpoint's permission (FormRequest ``authorize``)."""
+allowed address; then each endpoint's permission (FormRequest ``authorize``).
+
+The face only maps the key's permissions onto the domain's rights (``grant``); whether a
+right suffices is the domain policy's decision (``domain/tickets/policy.py``), asked here
+before the body is read (Laravel authorizes a FormRequest before validating it) and again
+by the service that writes."""
 
 from __future__ import annotations
 
@@ -9,6 +14,16 @@ from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account
+from ticketry.domain.accounts.rights import (
+    MESSAGES_DELETE,
+    MESSAGES_VIEW,
+    MESSAGES_WRITE,
+    TICKETS_CREATE,
+    TICKETS_DELETE,
+    TICKETS_UPDATE,
+    TICKETS_VIEW,
+    Grant,
+)
 from ticketry.domain.apikeys.models import ApiKey
 from ticketry.domain.apikeys.services import (
     api_key_allows_ip,
@@ -16,6 +31,8 @@ from ticketry.domain.apikeys.services import (
     api_key_touch,
 )
 from ticketry.domain.errors import Forbidden, Unauthenticated
+from ticketry.domain.tickets.history import Via
+from ticketry.domain.tickets.policy import access_check
 
 MISSING_TOKEN = "The request is missing a valid bearer token."
 INVALID_KEY = "The provided API key is invalid or has been disabled."
@@ -27,18 +44,44 @@ class MissingBearer(Unauthenticated):
     """No bearer token at all (Paymenter answers with an ``error`` key, not ``message``)."""
 
 
+# The domain right each ticket permission of an API key grants (Paymenter's
+# ``admin.<resource>.<ability>``); the others (``admin.users.view`` …) grant none of them.
+PERMISSION_RIGHTS = {
+    "admin.tickets.view": TICKETS_VIEW,
+    "admin.tickets.create": TICKETS_CREATE,
+    "admin.tickets.update": TICKETS_UPDATE,
+    "admin.tickets.delete": TICKETS_DELETE,
+    "admin.ticket_messages.view": MESSAGES_VIEW,
+    "admin.ticket_messages.create": MESSAGES_WRITE,
+    "admin.ticket_messages.delete": MESSAGES_DELETE,
+}
+
+
+def grant_of(permissions: list[str]) -> Grant:
+    return Grant(frozenset(PERMISSION_RIGHTS[p] for p in permissions if p in PERMISSION_RIGHTS))
+
+
 @dataclass(frozen=True)
 class ApiKeyPrincipal:
     key: ApiKey
     account: Account
 
     @property
+    def via(self) -> Via:
+        """The key, as a ticket's history names who made a change."""
+        return Via("api_key", self.key.name or f"API key {self.key.id}")
+
+    @property
     def permissions(self) -> list[str]:
         return list(self.key.permissions or [])
 
-    def require(self, permission: str) -> None:
-        if permission not in self.permissions:
-            raise Forbidden(UNAUTHORIZED_ACTION)
+    @property
+    def grant(self) -> Grant:
+        return grant_of(self.permissions)
+
+    def require(self, right: str) -> None:
+        """The policy's answer for ``right`` (RightMissing, worded by ``errors.py``)."""
+        access_check(actor=None, grant=self.grant, right=right)
 
 
 def bearer_token(request: Request) -> str | None:

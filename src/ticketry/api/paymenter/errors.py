@@ -8,7 +8,7 @@ import logging
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
-from ticketry.api.paymenter.auth import MissingBearer
+from ticketry.api.paymenter.auth import UNAUTHORIZED_ACTION, MissingBearer
 from ticketry.api.paymenter.query import QueryNotAllowed
 from ticketry.domain.errors import (
     Code,
@@ -18,6 +18,7 @@ from ticketry.domain.errors import (
     FieldErrors,
     Forbidden,
     NotFound,
+    RightMissing,
     StorageUnavailable,
     Unauthenticated,
     ValidationFailed,
@@ -116,6 +117,8 @@ def domain_error(_: Request, exc: Exception) -> Response:
         return Response({"error": exc.message}, status_code=401)
     if isinstance(exc, Unauthenticated):
         return _message(401, exc.message)
+    if isinstance(exc, RightMissing):  # a policy's refusal: FormRequest's sentence
+        return _message(403, UNAUTHORIZED_ACTION)
     if isinstance(exc, Forbidden):
         return _message(403, exc.message)
     if isinstance(exc, NotFound):

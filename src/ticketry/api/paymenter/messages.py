@@ -28,6 +28,7 @@ from ticketry.api.paymenter.query import (
     parse_sort,
 )
 from ticketry.api.paymenter.validation import check_message
+from ticketry.domain.accounts.rights import MESSAGES_DELETE, MESSAGES_VIEW, MESSAGES_WRITE
 from ticketry.domain.conversations.people import agent_of_person, people_by_ids
 from ticketry.domain.conversations.queries import (
     MessageFilter,
@@ -111,7 +112,7 @@ async def messages_index(
     """Filters ``filter[id]`` and ``filter[ticket_id]`` (exact, comma = any of); ``sort``
     over ``id, created_at, updated_at``; ``include=user,ticket,attachments``; ``per_page``
     (default 15, at most 100), ``page``. Internal notes are not messages here."""
-    api_key.require("admin.ticket_messages.view")
+    api_key.require(MESSAGES_VIEW)
     filters = parse_filters(request, FILTERS)
     includes = parse_includes(
         request.query_params.get("include"), RELATIONS, permitted(api_key, RELATIONS)
@@ -140,7 +141,7 @@ async def messages_store(
 ) -> Response[bytes]:
     """Answers 201. A message by the ticket's owner makes the ticket ``open``; one by staff
     (a user who is an agent) makes it ``replied``."""
-    api_key.require("admin.ticket_messages.create")
+    api_key.require(MESSAGES_WRITE)
     valid = await check_message(
         db, account_id=api_key.account.id, data=await read_request_input(request)
     )
@@ -156,6 +157,8 @@ async def messages_store(
         is_public=True,
         author_user=agent,
         author_contact_id=None if agent is not None else person["id"],
+        grant=api_key.grant,
+        via=api_key.via,
     )
     row = await message_get(
         db, account_id=api_key.account.id, message_id=message.id, public_only=True
@@ -175,7 +178,7 @@ async def messages_show(
     api_key: ApiKeyPrincipal,
     ticketMessage: str,
 ) -> Response[bytes]:
-    api_key.require("admin.ticket_messages.view")
+    api_key.require(MESSAGES_VIEW)
     includes = parse_includes(
         request.query_params.get("include"), RELATIONS, permitted(api_key, RELATIONS)
     )
@@ -194,9 +197,16 @@ async def messages_destroy(
     api_key: ApiKeyPrincipal,
     ticketMessage: str,
 ) -> None:
-    api_key.require("admin.ticket_messages.delete")
+    api_key.require(MESSAGES_DELETE)
     row = await _message_row(db, api_key, ticketMessage)
-    await message_delete(db, account=api_key.account, actor=None, message_id=row.id)
+    await message_delete(
+        db,
+        account=api_key.account,
+        actor=None,
+        message_id=row.id,
+        grant=api_key.grant,
+        via=api_key.via,
+    )
 
 
 HANDLERS = [messages_index, messages_store, messages_show, messages_destroy]

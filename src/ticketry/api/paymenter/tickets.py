@@ -33,6 +33,12 @@ from ticketry.api.paymenter.validation import (
     check_ticket,
     raise_with_domain_problems,
 )
+from ticketry.domain.accounts.rights import (
+    TICKETS_CREATE,
+    TICKETS_DELETE,
+    TICKETS_UPDATE,
+    TICKETS_VIEW,
+)
 from ticketry.domain.conversations.people import people_by_ids
 from ticketry.domain.conversations.queries import messages_of_tickets
 from ticketry.domain.tickets import services
@@ -109,7 +115,7 @@ async def tickets_index(
     exact, status/priority by value, department contains); ``sort`` over ``id,
     created_at, updated_at, status, priority, department`` (``-`` descending);
     ``include=messages,user,assigned_to``; ``per_page`` (default 15, at most 100), ``page``."""
-    api_key.require("admin.tickets.view")
+    api_key.require(TICKETS_VIEW)
     filters = parse_filters(request, FILTERS)
     includes = parse_includes(
         request.query_params.get("include"), RELATIONS, permitted(api_key, RELATIONS)
@@ -149,7 +155,7 @@ async def tickets_store(
 ) -> Response[bytes]:
     """Answers 201. ``status`` defaults to open, ``priority`` to medium; ``assigned_to``
     (a staff user's id) is honoured."""
-    api_key.require("admin.tickets.create")
+    api_key.require(TICKETS_CREATE)
     account_id = api_key.account.id
     rules = check_ticket(await read_request_input(request), creating=True)
     await check_assignee(rules, db, account_id)
@@ -161,7 +167,9 @@ async def tickets_store(
     )
     _common_fields(data, valid)
     await raise_with_domain_problems(db, rules, account_id=account_id, data=data)
-    ticket = await services.ticket_create(db, account=api_key.account, actor=None, data=data)
+    ticket = await services.ticket_create(
+        db, account=api_key.account, actor=None, data=data, grant=api_key.grant, via=api_key.via
+    )
     row = await ticket_record(db, api_key.account.id, ticket.id)
     assert row is not None
     return single_document(ticket_resource(row), None, status=201)
@@ -173,7 +181,7 @@ async def tickets_store(
 async def tickets_show(
     request: Request, db: AsyncSession, api_key: ApiKeyPrincipal, ticket: str
 ) -> Response[bytes]:
-    api_key.require("admin.tickets.view")
+    api_key.require(TICKETS_VIEW)
     includes = parse_includes(
         request.query_params.get("include"), RELATIONS, permitted(api_key, RELATIONS)
     )
@@ -198,7 +206,7 @@ def _common_fields(data: TicketData, valid: dict[str, Any]) -> None:
 async def _update(
     request: Request, db: AsyncSession, api_key: ApiKeyPrincipal, raw_id: str
 ) -> Response[bytes]:
-    api_key.require("admin.tickets.update")
+    api_key.require(TICKETS_UPDATE)
     row = await _ticket_row(db, api_key, raw_id)
     account_id = api_key.account.id
     rules = check_ticket(await read_request_input(request), creating=False)
@@ -215,7 +223,15 @@ async def _update(
         if priority is not None:
             data.priority = priority
     await raise_with_domain_problems(db, rules, account_id=account_id, data=data)
-    await services.ticket_update(db, account=api_key.account, actor=None, ref=row.id, data=data)
+    await services.ticket_update(
+        db,
+        account=api_key.account,
+        actor=None,
+        ref=row.id,
+        data=data,
+        grant=api_key.grant,
+        via=api_key.via,
+    )
     updated = await ticket_record(db, api_key.account.id, row.id)
     assert updated is not None
     return single_document(ticket_resource(updated), None)
@@ -251,9 +267,11 @@ async def tickets_update_patch(
 )
 async def tickets_destroy(db: AsyncSession, api_key: ApiKeyPrincipal, ticket: str) -> None:
     """Deletes the ticket with its messages (204)."""
-    api_key.require("admin.tickets.delete")
+    api_key.require(TICKETS_DELETE)
     row = await _ticket_row(db, api_key, ticket)
-    await services.ticket_delete(db, account=api_key.account, actor=None, ref=row.id)
+    await services.ticket_delete(
+        db, account=api_key.account, actor=None, ref=row.id, grant=api_key.grant
+    )
 
 
 HANDLERS = [

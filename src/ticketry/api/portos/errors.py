@@ -20,6 +20,7 @@ from ticketry.domain.errors import (
     FieldError,
     Forbidden,
     NotFound,
+    RightMissing,
     StorageUnavailable,
     Unauthenticated,
     ValidationFailed,
@@ -195,6 +196,8 @@ def domain_error(request: Request, exc: Exception) -> Response[dict[str, Any]]:
         return problem(request, 404, exc.message)
     if isinstance(exc, Unauthenticated):
         return problem(request, 401, exc.message, UNAUTHENTICATED)
+    if isinstance(exc, RightMissing):  # a till right (policy.py), named as PORTOS does
+        return problem(request, 403, f"The right {exc.right} is required.", UNAUTHORIZED)
     if isinstance(exc, Forbidden):
         return problem(request, 403, exc.message, UNAUTHORIZED)
     if isinstance(exc, VersionMismatch):

@@ -14,77 +14,45 @@ from ticketry.domain.tickets.commands import (
     PosTicketData,
     TicketData,
 )
-from ticketry.domain.tickets.pos_math import effective_discount, item_math, unit_prices
-from ticketry.domain.tickets.records import (
-    ItemRecord,
-    PosItemRecord,
-    PosRecord,
-    Projection,
-    TicketRecord,
-)
+from ticketry.domain.tickets.receipts import ReceiptLine, receipt_of
+from ticketry.domain.tickets.records import Projection, TicketRecord
 
 ZERO = Decimal(0)
 # What a PORTOS ticket shows: its point-of-sale section and receipt lines.
 PROJECTION = Projection(items="full", tags=False, shipments=False, bound_order=False, pos=True)
 
 
-def _item_out(item: ItemRecord, ticket_discount: Decimal | None) -> s.TicketItemOut:
-    pos = item.pos or PosItemRecord()
-    prices = unit_prices(
-        unit_price=pos.unit_price,
-        vat_rate=pos.vat_rate,
-        with_vat=item.price_with_vat,
-        without_vat=item.price_without_vat,
-        vat=item.price_vat,
-    )
-    unit_price, vat_rate = prices.unit_price, prices.vat_rate
-    allowed = pos.is_discount_allowed if pos.is_discount_allowed is not None else True
-    math = item_math(
-        unit_price=unit_price,
-        vat_rate=vat_rate,
-        quantity=item.amount,
-        ticket_discount_rate=ticket_discount,
-        item_discount_rate=pos.discount_rate,
-        is_discount_allowed=allowed,
-        incl_vat=prices.incl_vat,
-    )
+def _item_out(line: ReceiptLine) -> s.TicketItemOut:
+    item, pos = line.item, line.pos
     return s.TicketItemOut(
         id=item.id,
         name=item.name,
         type=pos.item_type,
         quantity=s.QuantityOut(amount=item.amount, unit=pos.quantity_unit),
-        unit_price=unit_price,
-        vat=math.vat,
-        unit_price_including_vat=math.unit_price_incl_vat,
+        unit_price=line.unit_price,
+        vat=line.vat,
+        unit_price_including_vat=line.unit_price_incl_vat,
         discount_rate=pos.discount_rate or ZERO,
-        effective_discount=effective_discount(
-            ticket_discount, pos.discount_rate, is_discount_allowed=allowed
-        ),
-        total_price=pos.total_price if pos.total_price is not None else math.total_price,
+        effective_discount=line.effective_discount,
+        total_price=line.total_price,
         plu=s.PluOut(
             code=pos.plu_code,
             name=item.name,
             stock_name=pos.plu_stock_name,
-            vat_info=s.VatInfoOut(rate=vat_rate),
-            is_discount_allowed=allowed,
+            vat_info=s.VatInfoOut(rate=line.vat_rate),
+            is_discount_allowed=line.is_discount_allowed,
         ),
     )
 
 
 def ticket_out(t: TicketRecord) -> s.TicketOut:
-    p = t.pos or PosRecord()
-    items = [_item_out(item, p.discount_rate) for item in t.items]
+    """Renders the receipt the domain works out (``receipts.receipt_of``); no sums here."""
+    receipt = receipt_of(t)
+    p = receipt.pos
+    items = [_item_out(line) for line in receipt.lines]
     has_customer = bool(t.customer_name or t.customer_email or p.customer_card_serial_number)
     has_location = p.location_table_name is not None or p.location_zone_name is not None
     closed = t.closed_at is not None
-    total = p.total_price
-    if total is None:
-        total = sum((i.total_price for i in items), ZERO) + (p.rounding_amount or ZERO)
-    discount = p.discount_amount
-    if discount is None:
-        discount = sum(
-            (i.unit_price_including_vat * i.quantity.amount - i.total_price for i in items), ZERO
-        )
     return s.TicketOut(
         id=str(t.public_id),
         v=t.version,
@@ -126,8 +94,8 @@ def ticket_out(t: TicketRecord) -> s.TicketOut:
         employee=s.EmployeeOut(user_name=p.employee_email) if p.employee_email else None,
         items=items,
         rounding_amount=p.rounding_amount or ZERO,
-        discount_amount=discount,
-        total_price=total,
+        discount_amount=receipt.discount_amount,
+        total_price=receipt.total_price,
     )
 
 

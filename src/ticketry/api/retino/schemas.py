@@ -62,6 +62,24 @@ class ShippingOut(Struct):
     created_at: DateTimeText
 
 
+class HistoryItemDataOut(Struct):
+    """``text`` is what a client shows (a note's or message's text, else a sentence saying
+    what changed); the rest is Ticketry's, additive: when, who, and each change's old and
+    new value."""
+
+    text: str
+    created_at: DateTimeText
+    user: uuid.UUID | None
+    author: dict[str, Any]
+    changes: list[dict[str, Any]]
+
+
+class HistoryItemOut(Struct):
+    id: uuid.UUID
+    history_item_type: str
+    history_item_data: HistoryItemDataOut
+
+
 class TicketOut(Struct):
     id: uuid.UUID
     code: str
@@ -87,6 +105,7 @@ class TicketOut(Struct):
     created_at: DateTimeText
     updated_at: DateTimeText
     closed_at: DateTimeText | None
+    history_items: list[HistoryItemOut]
 
 
 class Paginated(Struct, Generic[T]):

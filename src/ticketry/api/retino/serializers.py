@@ -11,10 +11,39 @@ from sqlalchemy.engine import RowMapping
 from ticketry.api.retino import schemas as s
 from ticketry.api.retino.times import iso_ms, iso_ms_or_none
 from ticketry.domain.tickets.commands import CustomerData, ItemData, PriceData, TicketData
-from ticketry.domain.tickets.records import ItemRecord, TicketRecord
+from ticketry.domain.tickets.history import history_entry
+from ticketry.domain.tickets.history_labels import entry_sentence
+from ticketry.domain.tickets.records import (
+    HistoryRecord,
+    ItemRecord,
+    Projection,
+    TicketRecord,
+)
 
 # Domain field → Retino field, for error bodies.
 FIELD_NAMES = {"assignee": "owner"}
+
+# What a Retino ticket carries: everything, and its latest history entries. A long-lived
+# ticket may have hundreds; a list page carries fewer per ticket than the detail.
+HISTORY_DETAIL = 200
+HISTORY_LIST = 50
+DETAIL = Projection(history=HISTORY_DETAIL)
+LIST = Projection(history=HISTORY_LIST)
+
+
+def history_item_out(record: HistoryRecord) -> s.HistoryItemOut:
+    entry = history_entry(record.item_type, record.data)
+    return s.HistoryItemOut(
+        id=record.public_id,
+        history_item_type=record.item_type,
+        history_item_data=s.HistoryItemDataOut(
+            text=entry_sentence(entry),
+            created_at=iso_ms(record.created_at),
+            user=record.user_public_id,
+            author=entry.by,
+            changes=entry.changes,
+        ),
+    )
 
 
 def product_out(row: RowMapping) -> s.ProductOut:
@@ -107,6 +136,7 @@ def ticket_out(t: TicketRecord) -> s.TicketOut:
         created_at=iso_ms(t.created_at),
         updated_at=iso_ms(t.updated_at),
         closed_at=iso_ms_or_none(t.closed_at),
+        history_items=[history_item_out(h) for h in t.history],
     )
 
 

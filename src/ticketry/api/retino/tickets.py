@@ -19,7 +19,7 @@ from ticketry.api.retino.deps import (
     parse_datetime_param,
     raise_param_errors,
 )
-from ticketry.api.retino.serializers import rename_fields, ticket_data, ticket_out
+from ticketry.api.retino.serializers import DETAIL, LIST, rename_fields, ticket_data, ticket_out
 from ticketry.domain.accounts.rights import TICKETS_EDIT, TICKETS_VIEW
 from ticketry.domain.errors import ErrorCollector, ValidationFailed
 from ticketry.domain.pagination import Page
@@ -91,6 +91,7 @@ async def tickets_list(
         account_id=principal.account.id,
         flt=flt,
         page=page_request(request, page, page_size),
+        projection=LIST,
     )
     return _paginated(result)
 
@@ -114,6 +115,7 @@ async def tickets_search(
         account_id=principal.account.id,
         flt=flt,
         page=page_request(request, page, page_size),
+        projection=LIST,
     )
     return _paginated(result)
 
@@ -132,7 +134,9 @@ async def tickets_create(request: Request, db: AsyncSession, principal: Principa
     ticket = await services.ticket_create(
         db, account=principal.account, actor=principal.user, data=data
     )
-    view = await queries.ticket_get(db, account_id=principal.account.id, ref=ticket.id)
+    view = await queries.ticket_get(
+        db, account_id=principal.account.id, ref=ticket.id, projection=DETAIL
+    )
     return ticket_out(view)
 
 
@@ -141,7 +145,9 @@ async def tickets_retrieve(
     db: AsyncSession, principal: Principal, ticket_id: uuid.UUID
 ) -> s.TicketOut:
     principal.require(TICKETS_VIEW)
-    view = await queries.ticket_get(db, account_id=principal.account.id, ref=ticket_id)
+    view = await queries.ticket_get(
+        db, account_id=principal.account.id, ref=ticket_id, projection=DETAIL
+    )
     return ticket_out(view)
 
 
@@ -165,7 +171,9 @@ async def _update(
         data=ticket_data(body),
         replace_custom_fields=not partial,
     )
-    view = await queries.ticket_get(db, account_id=principal.account.id, ref=ticket_id)
+    view = await queries.ticket_get(
+        db, account_id=principal.account.id, ref=ticket_id, projection=DETAIL
+    )
     return ticket_out(view)
 
 
@@ -200,7 +208,9 @@ async def tickets_close(
     nothing (``closed_at`` keeps its first value), emits no event and answers 200."""
     principal.require(TICKETS_EDIT)
     await services.ticket_close(db, account=principal.account, actor=principal.user, ref=ticket_id)
-    view = await queries.ticket_get(db, account_id=principal.account.id, ref=ticket_id)
+    view = await queries.ticket_get(
+        db, account_id=principal.account.id, ref=ticket_id, projection=DETAIL
+    )
     return ticket_out(view)
 
 

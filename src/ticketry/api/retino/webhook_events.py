@@ -13,7 +13,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.api.retino.serializers import item_out, ticket_out
+from ticketry.api.retino.serializers import LIST, item_out, ticket_out
 from ticketry.api.retino.times import iso_ms, iso_ms_or_none
 from ticketry.domain.events.models import Event
 from ticketry.domain.orders.models import Order, Store
@@ -99,7 +99,9 @@ class RetinoFlavour:
                     wanted.setdefault(event.account_id, set()).add(event.ticket_id)
         found: dict[int, TicketRecord | None] = {}
         for account_id, ids in wanted.items():
-            views = await ticket_get_many(session, account_id=account_id, ids=list(ids))
+            views = await ticket_get_many(
+                session, account_id=account_id, ids=list(ids), projection=LIST
+            )
             found.update({ticket_id: views.get(ticket_id) for ticket_id in ids})
         return found
 

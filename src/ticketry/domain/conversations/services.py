@@ -6,12 +6,15 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
+from ticketry.domain.accounts.rights import Grant
 from ticketry.domain.conversations.models import Message, message_attachments
 from ticketry.domain.errors import Code, ErrorCollector, ValidationFailed
 from ticketry.domain.events.services import event_record
 from ticketry.domain.files.models import StoredFile
 from ticketry.domain.refs import Ref, ref_get
-from ticketry.domain.tickets.models import HistoryItem, Ticket
+from ticketry.domain.tickets.history import Kind, Via, history_changes, history_record
+from ticketry.domain.tickets.models import Ticket
+from ticketry.domain.tickets.policy import message_write_check
 from ticketry.domain.types import utcnow
 from ticketry.domain.validation import check_text, is_email
 
@@ -49,6 +52,17 @@ async def _attachments_check(
     return [f for f in dict.fromkeys(file_ids) if f in found]
 
 
+async def _file_names(session: AsyncSession, files: list[int]) -> list[str]:
+    """The attached files' names, in order, for the history entry."""
+    if not files:
+        return []
+    rows = await session.execute(
+        select(StoredFile.id, StoredFile.filename).where(StoredFile.id.in_(files))
+    )
+    names = {row.id: row.filename for row in rows}
+    return [names.get(f, "") for f in files]
+
+
 async def _attachments_link(session: AsyncSession, *, message: Message, files: list[int]) -> None:
     if files:
         await session.execute(
@@ -68,10 +82,13 @@ async def internal_note_create(
     ticket_ref: Ref,
     text: str,
     file_ids: list[int] | None = None,
+    grant: Grant | None = None,
 ) -> Message:
     """An agents-only message in the ticket's conversation, also kept in its history.
 
-    ``file_ids``: the account's stored files to attach, as for ``message_create``."""
+    ``file_ids``: the account's stored files to attach, as for ``message_create``;
+    ``grant``: what the caller's credential allows (``tickets/policy.py``)."""
+    message_write_check(actor=actor, grant=grant, action="write")
     errors = ErrorCollector()
     ticket = await ref_get(session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True)
     if ticket is None:
@@ -94,14 +111,14 @@ async def internal_note_create(
     ticket.version += 1
     await session.flush()
     await _attachments_link(session, message=message, files=files)
-    session.add(
-        HistoryItem(
-            account_id=account.id,
-            ticket_id=ticket.id,
-            item_type="INTERNAL_NOTE",
-            data={"text": text, "message_id": str(message.public_id)},
-            user_id=actor.id if actor else None,
-        )
+    await history_record(
+        session,
+        ticket=ticket,
+        kind=Kind.INTERNAL_NOTE,
+        actor=actor,
+        text=text,
+        message_id=str(message.public_id),
+        attachments=await _file_names(session, files),
     )
     event_record(
         session,
@@ -127,8 +144,16 @@ async def message_create(
     author_contact_id: int | None = None,
     from_email: str | None = None,
     file_ids: list[int] | None = None,
+    actor: User | None = None,
+    grant: Grant | None = None,
+    via: Via | None = None,
 ) -> Message:
-    """Add a message to a ticket's conversation.
+    """Add a message to a ticket's conversation, and its entry to the ticket's history: an
+    agent's public reply, the customer's message, or an internal note, with the status
+    change it caused. Who writes it (``actor``, not always its author: an API may post in
+    an agent's or the customer's name; None for the customer in the portal) and the
+    credential's ``grant`` must allow it (``tickets/policy.py``); ``via``: the credential
+    it came through, for the history.
 
     The lifecycle follows the conversation whichever face wrote it: an agent's public reply
     to a new or open ticket makes it *pending* (waiting for the customer); a message from
@@ -137,6 +162,7 @@ async def message_create(
     """
     from ticketry.domain.tickets.services import ticket_set_status
 
+    message_write_check(actor=actor, grant=grant, action="write")
     errors = ErrorCollector()
     ticket = await ref_get(session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True)
     if ticket is None:
@@ -162,10 +188,31 @@ async def message_create(
     session.add(message)
     await session.flush()
     await _attachments_link(session, message=message, files=files)
+    moved: dict[str, list] = {}
     if is_public and author_user is not None and ticket.status in ("new", "open"):
-        await ticket_set_status(session, ticket=ticket, status="pending", actor=author_user)
+        moved = await ticket_set_status(
+            session, ticket=ticket, status="pending", actor=author_user, via=via, history=False
+        )
     elif author_user is None and ticket.status in ("pending", "solved", "closed"):
-        await ticket_set_status(session, ticket=ticket, status="open", actor=None)
+        moved = await ticket_set_status(
+            session, ticket=ticket, status="open", actor=None, via=via, history=False
+        )
+    if not is_public:
+        kind = Kind.INTERNAL_NOTE
+    else:
+        kind = Kind.PUBLIC_REPLY if author_user is not None else Kind.CUSTOMER_REPLY
+    await history_record(
+        session,
+        ticket=ticket,
+        kind=kind,
+        actor=author_user,
+        via=via,
+        customer_id=author_contact_id if author_user is None else None,
+        changes=await history_changes(session, account.id, moved),
+        text=body,
+        message_id=str(message.public_id),
+        attachments=await _file_names(session, files),
+    )
     ticket.updated_at = utcnow()
     ticket.version += 1
     event_record(
@@ -183,11 +230,18 @@ async def message_create(
 
 
 async def message_delete(
-    session: AsyncSession, *, account: Account, actor: User | None, message_id: int
+    session: AsyncSession,
+    *,
+    account: Account,
+    actor: User | None,
+    message_id: int,
+    grant: Grant | None = None,
+    via: Via | None = None,
 ) -> None:
     """Remove one message (and its attachment links) from a ticket's conversation."""
     from ticketry.domain.errors import NotFound
 
+    message_write_check(actor=actor, grant=grant, action="delete")
     message = await session.scalar(
         select(Message)
         .where(Message.id == message_id, Message.account_id == account.id)
@@ -205,5 +259,16 @@ async def message_delete(
         actor_user_id=actor.id if actor else None,
         data={"is_public": message.is_public},
     )
+    ticket = await session.get(Ticket, message.ticket_id)
+    if ticket is not None:
+        await history_record(
+            session,
+            ticket=ticket,
+            kind=Kind.MESSAGE_DELETED,
+            actor=actor,
+            via=via,
+            message_id=str(message.public_id),
+            is_public=message.is_public,
+        )
     await session.delete(message)
     await session.flush()

@@ -13,6 +13,8 @@ from ticketry.domain.files.services import file_store
 from ticketry.domain.files.storage import FileStore
 from ticketry.domain.refs import Ref, ref_get_or_404
 from ticketry.domain.refunds.models import CreditNote
+from ticketry.domain.tickets.history import Kind, history_record
+from ticketry.domain.tickets.models import Ticket
 from ticketry.domain.types import utcnow
 
 CREDIT_NOTE_TYPES = frozenset({"application/pdf", "application/xml"})
@@ -55,6 +57,16 @@ async def credit_note_attach_file(
         actor_user_id=actor.id if actor else None,
         data={"file": str(stored.public_id)},
     )
+    ticket = await session.get(Ticket, note.ticket_id)
+    if ticket is not None:
+        await history_record(
+            session,
+            ticket=ticket,
+            kind=Kind.FILE_ATTACHED,
+            actor=actor,
+            attachments=[stored.filename],
+            credit_note=str(note.public_id),
+        )
     await session.flush()
     return note
 

@@ -14,7 +14,7 @@ from ticketry.domain.catalog.models import Tag, TicketState, TicketType
 from ticketry.domain.conversations.models import AgentPerson
 from ticketry.domain.orders.models import Order, OrderItem
 from ticketry.domain.sql_json import json_array, json_nested, json_object, json_value
-from ticketry.domain.tickets.models import Shipment, Ticket, TicketItem, ticket_tags
+from ticketry.domain.tickets.models import HistoryItem, Shipment, Ticket, TicketItem, ticket_tags
 from ticketry.domain.tickets.records import Projection
 
 TICKET_COLUMNS = (
@@ -174,6 +174,27 @@ def _bound_order() -> ColumnElement[Any]:
     )
 
 
+def _history(limit: int, dialect: str) -> ColumnElement[Any]:
+    """The ticket's latest ``limit`` history entries, oldest first: the newest are picked
+    on the (ticket_id, id) index, then put back in order."""
+    history = HistoryItem.__table__
+    latest = (
+        select(
+            *[history.c[n] for n in ("id", "public_id", "item_type", "data", "user_id")],
+            history.c.created_at,
+        )
+        .where(history.c.ticket_id == Ticket.id)
+        .order_by(history.c.id.desc())
+        .limit(limit)
+        .correlate(Ticket.__table__)
+        .subquery("latest")
+    )
+    pairs = _pairs(latest, ("public_id", "item_type", "data", "created_at"))
+    pairs.append(("user_public_id", _public_id_of(User, latest.c.user_id)))
+    rows = select(json_object(pairs)).select_from(latest).order_by(latest.c.id)
+    return json_array(rows, dialect, outer=Ticket.__table__)
+
+
 def _pos() -> ColumnElement[Any]:
     tickets = Ticket.__table__
     pairs = _pairs(tickets, POS_COLUMNS)
@@ -207,4 +228,6 @@ def ticket_document(projection: Projection, dialect: str) -> ColumnElement[Any]:
         pairs.append(("bound_order", _bound_order()))
     if projection.pos:
         pairs.append(("pos", _pos()))
+    if projection.history:
+        pairs.append(("history", _history(projection.history, dialect)))
     return json_object(pairs)

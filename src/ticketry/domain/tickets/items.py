@@ -10,13 +10,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
+from ticketry.domain.accounts.rights import Grant
 from ticketry.domain.catalog.custom_fields import custom_fields_for, custom_values_check
 from ticketry.domain.errors import Code, ErrorCollector, FieldErrors, NotFound, ValidationFailed
 from ticketry.domain.events.services import event_record
 from ticketry.domain.orders.checks import check_price_data
 from ticketry.domain.refs import Ref, ref_clause, ref_get_or_404
 from ticketry.domain.tickets.commands import ItemData
-from ticketry.domain.tickets.models import HistoryItem, Ticket, TicketItem
+from ticketry.domain.tickets.history import Kind, history_record
+from ticketry.domain.tickets.models import Ticket, TicketItem
+from ticketry.domain.tickets.policy import ticket_item_write_check
 from ticketry.domain.tickets.searchdoc import ticket_search_refresh
 from ticketry.domain.types import utcnow
 from ticketry.domain.validation import check_text
@@ -24,6 +27,7 @@ from ticketry.domain.validation import check_text
 # The item's text fields; their columns hold the limits.
 _TEXT_FIELDS = ("name", "manufacturer", "category", "product_id", "variant", "ean", "serial")
 _MAX_AMOUNT = Decimal("100000000")
+_PLACES = Decimal("0.0001")
 
 
 async def item_check(
@@ -107,6 +111,7 @@ async def _touch(
     event_type: str,
     item: TicketItem,
     data: dict[str, Any],
+    changes: list[dict[str, Any]] | None = None,
 ) -> None:
     ticket.updated_at = utcnow()
     ticket.version += 1
@@ -115,14 +120,14 @@ async def _touch(
 
     await ticket_bind_order(session, ticket=ticket)
     await ticket_search_refresh(session, ticket=ticket)
-    session.add(
-        HistoryItem(
-            account_id=ticket.account_id,
-            ticket_id=ticket.id,
-            item_type=event_type.split(".", 1)[1].upper(),
-            data={"product": item.name, **data},
-            user_id=actor.id if actor else None,
-        )
+    await history_record(
+        session,
+        ticket=ticket,
+        kind=Kind(event_type.split(".", 1)[1].upper()),
+        actor=actor,
+        changes=changes,
+        product=item.name,
+        product_id=str(item.public_id),
     )
     event_record(
         session,
@@ -134,6 +139,26 @@ async def _touch(
         actor_user_id=actor.id if actor else None,
         data={"item_public_id": str(item.public_id), **data},
     )
+
+
+# What a product's history entry compares (the columns ``item_apply`` writes).
+_SNAPSHOT = (
+    *_TEXT_FIELDS,
+    "amount",
+    "price_with_vat",
+    "price_without_vat",
+    "price_vat",
+    "custom_fields",
+)
+
+
+def _snapshot(row: TicketItem) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in _SNAPSHOT}
+
+
+def _shown(value: Any) -> Any:
+    """Amounts and prices with their four stored places, however they were given."""
+    return str(value.quantize(_PLACES)) if isinstance(value, Decimal) else value
 
 
 async def _item_get(
@@ -153,11 +178,18 @@ async def _item_get(
 
 
 async def ticket_item_add(
-    session: AsyncSession, *, account: Account, actor: User | None, ticket_ref: Ref, data: ItemData
+    session: AsyncSession,
+    *,
+    account: Account,
+    actor: User | None,
+    ticket_ref: Ref,
+    data: ItemData,
+    grant: Grant | None = None,
 ) -> TicketItem:
     ticket = await ref_get_or_404(
         session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True
     )
+    await ticket_item_write_check(session, actor=actor, ticket=ticket, grant=grant)
     problems = await item_check(session, account.id, data, creating=True)
     if problems:
         raise ValidationFailed(problems)
@@ -180,27 +212,43 @@ async def ticket_item_update(
     ticket_ref: Ref,
     ref: Ref,
     data: ItemData,
+    grant: Grant | None = None,
 ) -> TicketItem:
     ticket = await ref_get_or_404(
         session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True
     )
+    await ticket_item_write_check(session, actor=actor, ticket=ticket, grant=grant)
     row = await _item_get(session, account.id, ticket, ref, for_update=True)
     problems = await item_check(session, account.id, data, creating=False)
     if problems:
         raise ValidationFailed(problems)
+    before = _snapshot(row)
     item_apply(row, data)
     row.updated_at = utcnow()
-    await _touch(session, ticket, actor, "ticket.product_updated", row, {})
+    after = _snapshot(row)
+    changes = [
+        {"field": name, "old": _shown(before[name]), "new": _shown(after[name])}
+        for name in before
+        if before[name] != after[name]
+    ]
+    await _touch(session, ticket, actor, "ticket.product_updated", row, {}, changes)
     await session.flush()
     return row
 
 
 async def ticket_item_remove(
-    session: AsyncSession, *, account: Account, actor: User | None, ticket_ref: Ref, ref: Ref
+    session: AsyncSession,
+    *,
+    account: Account,
+    actor: User | None,
+    ticket_ref: Ref,
+    ref: Ref,
+    grant: Grant | None = None,
 ) -> None:
     ticket = await ref_get_or_404(
         session, Ticket, account_id=account.id, ref=ticket_ref, for_update=True
     )
+    await ticket_item_write_check(session, actor=actor, ticket=ticket, grant=grant)
     row = await _item_get(session, account.id, ticket, ref, for_update=True)
     await _touch(session, ticket, actor, "ticket.product_removed", row, {})
     await session.delete(row)

@@ -1,11 +1,16 @@
 """Who may write what to a ticket: one decision every ticket write passes through.
 
-``ticket_write_check`` is called by the ticket services (create, update, close, delete)
-before they change anything, whichever face or page asked. Two sets of rules:
+``ticket_write_check`` is called by the ticket services (create, update, close, delete),
+``ticket_item_write_check`` by the product services and ``message_write_check`` by the
+conversation services, before they change anything, whichever face or page asked. Two
+sets of rules:
 
-- the role's rights (``domain/accounts/rights.py``): a user writes tickets with
-  ``tickets.edit``; writes without a user (API keys scoped by their own permissions, the
-  returns portal, the CLI) are decided by their caller;
+- rights (``domain/accounts/rights.py``): the acting user's role (a user writes tickets
+  with ``tickets.edit``) and the credential's grant (an API key's permissions, an OAuth
+  token's scopes, mapped to rights by the face that accepted it) must both allow the
+  write; a write with neither (the returns portal, the CLI) is decided by its caller. A
+  face may ask ``access_check`` before it reads the body, where its vendor refuses first;
+  the service asks again, so no face can forget;
 - a till's rights (``till=True``, the point-of-sale writes PORTOS makes): PORTOS's "Ticket
   Operations and User Rights", kept in ``users.rights`` (the admin role has them all), and
   a closed (fiscal) receipt is read-only.
@@ -20,8 +25,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import User
-from ticketry.domain.accounts.rights import TICKETS_EDIT, user_has_right
-from ticketry.domain.errors import Forbidden
+from ticketry.domain.accounts.rights import (
+    MESSAGES_DELETE,
+    MESSAGES_WRITE,
+    TICKETS_CREATE,
+    TICKETS_DELETE,
+    TICKETS_UPDATE,
+    Grant,
+    user_has_right,
+)
+from ticketry.domain.errors import Forbidden, RightMissing
 from ticketry.domain.tickets.commands import CustomerData, PosTicketData, TicketData
 from ticketry.domain.tickets.errors import TicketClosed
 from ticketry.domain.tickets.models import Ticket
@@ -49,6 +62,23 @@ POS_RIGHTS = (
 )
 
 Action = Literal["create", "update", "close", "delete"]
+# The right each ticket write needs (outside the till); closing is an update.
+ACTION_RIGHTS: dict[str, str] = {
+    "create": TICKETS_CREATE,
+    "update": TICKETS_UPDATE,
+    "close": TICKETS_UPDATE,
+    "delete": TICKETS_DELETE,
+}
+MessageAction = Literal["write", "delete"]
+
+
+def access_check(*, actor: User | None, grant: Grant | None, right: str) -> None:
+    """Raise RightMissing unless both the credential's grant (if any) and the acting user's
+    role (if any) allow ``right``."""
+    if grant is not None and not grant.allows(right):
+        raise RightMissing(right)
+    if actor is not None and not user_has_right(actor, right):
+        raise RightMissing(right)
 
 
 def pos_has_right(user: User, right: str) -> bool:
@@ -57,7 +87,7 @@ def pos_has_right(user: User, right: str) -> bool:
 
 def _require(user: User, right: str) -> None:
     if not pos_has_right(user, right):
-        raise Forbidden(f"The right {right} is required.")
+        raise RightMissing(right)
 
 
 async def employee_email(session: AsyncSession, user_id: int | None) -> str | None:
@@ -75,12 +105,13 @@ async def ticket_write_check(
     data: TicketData | None,
     action: Action,
     till: bool = False,
+    grant: Grant | None = None,
 ) -> None:
-    """Raise Forbidden (or TicketClosed) unless ``actor`` may do ``action`` to ``ticket``
-    (None when creating) with ``data`` (what a create or update writes)."""
+    """Raise Forbidden (or TicketClosed) unless ``actor``, with the credential's ``grant``,
+    may do ``action`` to ``ticket`` (None when creating) with ``data`` (what a create or
+    update writes)."""
     if not till:
-        if actor is not None and not user_has_right(actor, TICKETS_EDIT):
-            raise Forbidden()
+        access_check(actor=actor, grant=grant, right=ACTION_RIGHTS[action])
         return
     if actor is None:
         raise Forbidden()
@@ -98,6 +129,29 @@ async def ticket_write_check(
     _require(actor, TICKET_UPDATE if owner in (None, actor.email) else TICKET_UPDATE_ANY)
     if action == "update" and data is not None:
         _till_update_check(actor, ticket, owner, data)
+
+
+async def ticket_item_write_check(
+    session: AsyncSession,
+    *,
+    actor: User | None,
+    ticket: Ticket,
+    grant: Grant | None = None,
+    till: bool = False,
+) -> None:
+    """A product added to, changed on or removed from ``ticket`` is an update of the ticket:
+    the same rights, and at the till a closed receipt is read-only for its lines too."""
+    await ticket_write_check(
+        session, actor=actor, ticket=ticket, data=None, action="update", till=till, grant=grant
+    )
+
+
+def message_write_check(*, actor: User | None, grant: Grant | None, action: MessageAction) -> None:
+    """A message (a reply or an internal note) written to a ticket's conversation, or one
+    removed from it: what writing the ticket needs (``tickets.edit`` includes both)."""
+    access_check(
+        actor=actor, grant=grant, right=MESSAGES_WRITE if action == "write" else MESSAGES_DELETE
+    )
 
 
 def _till_create_check(actor: User, data: TicketData) -> None:

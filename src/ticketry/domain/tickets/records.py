@@ -100,6 +100,16 @@ class PosRecord(Struct, kw_only=True):
     discount_amount: Decimal | None = None
 
 
+class HistoryRecord(Struct, kw_only=True):
+    """One entry of the ticket's trail as stored; ``history.history_entry`` reads ``data``."""
+
+    public_id: uuid.UUID
+    item_type: str
+    data: dict[str, Any] = field(default_factory=dict)
+    user_public_id: uuid.UUID | None = None
+    created_at: datetime
+
+
 class TicketRecord(Struct, kw_only=True):
     id: int
     public_id: uuid.UUID
@@ -143,6 +153,7 @@ class TicketRecord(Struct, kw_only=True):
     shipments: list[ShipmentRecord] = field(default_factory=list)
     bound_order: BoundOrderRecord | None = None
     pos: PosRecord | None = None
+    history: list[HistoryRecord] = field(default_factory=list)  # oldest first
 
 
 @dataclass(frozen=True)
@@ -150,13 +161,16 @@ class Projection:
     """Which parts of a ticket a reader needs: each part costs SQL to build.
 
     ``items``: ``"full"`` products, only their ``"ids"`` (``TicketRecord.item_ids``), or
-    ``"none"``; ``pos``: the point-of-sale section, and the receipt columns of each item."""
+    ``"none"``; ``pos``: the point-of-sale section, and the receipt columns of each item;
+    ``history``: the ticket's latest that many history entries (0: none), oldest first. A
+    long-lived ticket may have many: the bound keeps a page's document bounded."""
 
     items: Literal["none", "ids", "full"] = "full"
     tags: bool = True
     shipments: bool = True
     bound_order: bool = True
     pos: bool = False
+    history: int = 0
 
 
 FULL = Projection()

@@ -17,9 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account, User
+from ticketry.domain.accounts.rights import Grant
 from ticketry.domain.catalog.models import Tag, TicketState, TicketType
-from ticketry.domain.conversations.contacts import contact_get_or_create
-from ticketry.domain.conversations.models import Contact
 from ticketry.domain.errors import Code, ErrorCollector, NotFound, ValidationFailed
 from ticketry.domain.events.services import event_record
 from ticketry.domain.refs import Ref, ref_get, ref_get_or_404
@@ -29,9 +28,15 @@ from ticketry.domain.tickets.codes import ticket_code_allocate
 from ticketry.domain.tickets.commands import CloseInfoData, PosTicketData, TicketData
 from ticketry.domain.tickets.counts import ticket_count_move
 from ticketry.domain.tickets.errors import VersionMismatch
+from ticketry.domain.tickets.history import (
+    Kind,
+    Via,
+    history_changes,
+    history_record,
+    product_names,
+)
 from ticketry.domain.tickets.items import item_apply, item_check, item_new
 from ticketry.domain.tickets.models import (
-    HistoryItem,
     Ticket,
     TicketItem,
     ticket_tags,
@@ -41,6 +46,11 @@ from ticketry.domain.tickets.pos import (
     pos_close_info_apply,
     pos_employee_default,
     ticket_pos_apply,
+)
+from ticketry.domain.tickets.requester import (
+    REQUESTER_COLUMNS,
+    ticket_requester_apply,
+    touches_requester,
 )
 from ticketry.domain.tickets.searchdoc import (
     ItemParts,
@@ -114,15 +124,6 @@ async def _references_hold(session: AsyncSession, data: TicketData, resolved: Re
     errors.raise_if_any()
 
 
-def _apply_requester(ticket: Ticket, contact: Contact | None) -> None:
-    """The requester and the ticket's customer snapshot, set together."""
-    ticket.requester_id = contact.id if contact else None
-    if contact is not None:
-        ticket.customer_email = contact.email
-        ticket.customer_name = contact.name
-        ticket.customer_phone = contact.phone
-
-
 async def _keep_items(
     session: AsyncSession, ticket: Ticket, item_ids: list[int], errors: ErrorCollector
 ) -> list[int]:
@@ -134,18 +135,6 @@ async def _keep_items(
         if item_id not in current:
             errors.add("products", Code.INVALID_REF, value=item_id)
     return [i for i in current if i not in item_ids]
-
-
-def _history(
-    ticket: Ticket, item_type: str, actor: User | None, data: dict[str, Any]
-) -> HistoryItem:
-    return HistoryItem(
-        account_id=ticket.account_id,
-        ticket_id=ticket.id,
-        item_type=item_type,
-        data=data,
-        user_id=actor.id if actor else None,
-    )
 
 
 async def _set_tags(session: AsyncSession, ticket: Ticket, tag_ids: list[int]) -> None:
@@ -167,11 +156,14 @@ async def ticket_create(
     actor: User | None,
     data: TicketData,
     till: bool = False,
+    grant: Grant | None = None,
+    via: Via | None = None,
 ) -> Ticket:
     """Create a ticket. ``till``: written at a point of sale (its rights apply, see
-    policy.py)."""
+    policy.py); ``grant``: what the caller's credential allows (policy.py); ``via``: the
+    credential it came through, for the history."""
     await ticket_write_check(
-        session, actor=actor, ticket=None, data=data, action="create", till=till
+        session, actor=actor, ticket=None, data=data, action="create", till=till, grant=grant
     )
     errors = ErrorCollector()
     resolved = await ticket_data_check(session, account.id, data, errors)
@@ -194,15 +186,6 @@ async def ticket_create(
         status = data.status if data.status is not UNSET else "new"
         state = await _default_state(session, account.id, status)
 
-    customer = data.customer if data.customer is not UNSET else None
-    email = (customer.email or "") if customer and customer.email is not UNSET else ""
-    name = (customer.name or "") if customer and customer.name is not UNSET else ""
-    phone = (customer.phone or "") if customer and customer.phone is not UNSET else ""
-    requester_id = None
-    if email:
-        requester_id = await contact_get_or_create(
-            session, account_id=account.id, email=email, name=name, phone=phone
-        )
     (code,) = await ticket_code_allocate(session, account_id=account.id)
     now = utcnow()
     ticket = Ticket(
@@ -212,10 +195,6 @@ async def ticket_create(
         status=state.status,
         type_id=resolved.type_id,
         assignee_id=resolved.assignee_id,
-        requester_id=requester_id,
-        customer_name=name,
-        customer_email=email.strip().lower(),
-        customer_phone=phone,
         currency=data.currency if data.currency is not UNSET else account.currency,
         language=data.language if data.language is not UNSET else account.language,
         custom_fields=resolved.custom_fields or {},
@@ -229,8 +208,9 @@ async def ticket_create(
         value = getattr(data, field)
         if value is not UNSET:
             setattr(ticket, field, value)
-    if resolved.requester is not None:
-        _apply_requester(ticket, resolved.requester)
+    await ticket_requester_apply(
+        session, ticket=ticket, data=data, resolved=resolved, creating=True
+    )
     if data.public_id is not UNSET:
         ticket.public_id = data.public_id
     items = [
@@ -260,7 +240,9 @@ async def ticket_create(
 
     await ticket_bind_order(session, ticket=ticket)
     await ticket_search_refresh(session, ticket=ticket, new=True, items=parts)
-    session.add(_history(ticket, "CREATED", actor, {"channel": ticket.channel}))
+    await history_record(
+        session, ticket=ticket, kind=Kind.CREATED, actor=actor, via=via, channel=ticket.channel
+    )
     event_record(
         session,
         account_id=account.id,
@@ -295,6 +277,8 @@ async def ticket_update(
     replace_custom_fields: bool = False,
     expected_version: int | None = None,
     till: bool = False,
+    grant: Grant | None = None,
+    via: Via | None = None,
 ) -> Ticket:
     """Change what ``data`` sets; a change is recorded (history, ``ticket.updated``) and
     moves the version. ``expected_version``: fail unless the ticket is at it."""
@@ -308,6 +292,8 @@ async def ticket_update(
         replace_custom_fields=replace_custom_fields,
         expected_version=expected_version,
         till=till,
+        grant=grant,
+        via=via,
     )
 
 
@@ -326,9 +312,11 @@ async def _ticket_update_locked(
     replace_custom_fields: bool,
     expected_version: int | None,
     till: bool,
+    grant: Grant | None = None,
+    via: Via | None = None,
 ) -> Ticket:
     await ticket_write_check(
-        session, actor=actor, ticket=ticket, data=data, action="update", till=till
+        session, actor=actor, ticket=ticket, data=data, action="update", till=till, grant=grant
     )
     _version_check(ticket, expected_version)
     errors = ErrorCollector()
@@ -366,25 +354,13 @@ async def _ticket_update_locked(
         if value is not UNSET:
             change(field, getattr(ticket, field), value)
             setattr(ticket, field, value)
-    if data.customer is not UNSET:
-        for part in ("name", "email", "phone"):
-            value = getattr(data.customer, part)
-            if value is UNSET:
-                continue
-            value = (value or "").strip()
-            if part == "email":
-                value = value.lower()
-            column = f"customer_{part}"
-            change(column, getattr(ticket, column), value)
-            setattr(ticket, column, value)
-        if ticket.customer_email and "customer_email" in changes:
-            ticket.requester_id = await contact_get_or_create(
-                session,
-                account_id=account.id,
-                email=ticket.customer_email,
-                name=ticket.customer_name,
-                phone=ticket.customer_phone,
-            )
+    if touches_requester(data):
+        before = [getattr(ticket, column) for column in REQUESTER_COLUMNS]
+        await ticket_requester_apply(
+            session, ticket=ticket, data=data, resolved=resolved, creating=False
+        )
+        for column, old in zip(REQUESTER_COLUMNS, before, strict=True):
+            change(column.removesuffix("_id"), old, getattr(ticket, column))
     if resolved.custom_fields is not None:
         merged = {} if replace_custom_fields else dict(ticket.custom_fields or {})
         merged.update(resolved.custom_fields)
@@ -400,12 +376,10 @@ async def _ticket_update_locked(
         if sorted(old_tags) != sorted(resolved.tag_ids):
             changes["tags"] = [sorted(old_tags), sorted(resolved.tag_ids)]
             await _set_tags(session, ticket, resolved.tag_ids)
-    if data.requester is not UNSET:
-        old_requester = ticket.requester_id
-        _apply_requester(ticket, resolved.requester)
-        change("requester", old_requester, ticket.requester_id)
+    removed_names: list[str] = []
     if drop_items:
         changes["products_removed"] = [drop_items, []]
+        removed_names = await product_names(session, drop_items)
         await session.execute(delete(TicketItem).where(TicketItem.id.in_(drop_items)))
     if data.pos is not UNSET:
         await ticket_pos_apply(session, ticket=ticket, pos=data.pos, changes=changes)
@@ -424,20 +398,41 @@ async def _ticket_update_locked(
 
         await ticket_bind_order(session, ticket=ticket)
     await ticket_search_refresh(session, ticket=ticket)
-    _record_update(session, ticket, actor, changes, lifecycle)
+    await _record_update(session, ticket, actor, changes, lifecycle, via=via, removed=removed_names)
     await session.flush()
     return ticket
 
 
-def _record_update(
+_LIFECYCLE_KINDS = {"ticket.closed": Kind.CLOSED, "ticket.reopened": Kind.REOPENED}
+
+
+async def _record_update(
     session: AsyncSession,
     ticket: Ticket,
     actor: User | None,
     changes: dict[str, list[Any]],
     lifecycle: str | None,
+    *,
+    via: Via | None = None,
+    removed: list[str] | None = None,
+    history: bool = True,
 ) -> None:
-    """History for people and outbox events for machines, in the caller's transaction."""
-    session.add(_history(ticket, "UPDATED", actor, {"changes": changes}))
+    """History for people and outbox events for machines, in the caller's transaction.
+    ``removed``: the names of the products the change removed; ``history``: False when the
+    caller records the change in an entry of its own (a reply that moved the status)."""
+    if history:
+        entries = await history_changes(session, ticket.account_id, changes)
+        for entry in entries:
+            if entry["field"] == "products_removed" and removed:
+                entry["old"] = removed
+        await history_record(
+            session,
+            ticket=ticket,
+            kind=_LIFECYCLE_KINDS.get(lifecycle or "", Kind.UPDATED),
+            actor=actor,
+            via=via,
+            changes=entries,
+        )
     actor_id = actor.id if actor else None
     event_record(
         session,
@@ -462,11 +457,19 @@ def _record_update(
 
 
 async def ticket_set_status(
-    session: AsyncSession, *, ticket: Ticket, status: str, actor: User | None
-) -> None:
-    """Move a locked ticket to the account's default state of ``status`` (no commit)."""
+    session: AsyncSession,
+    *,
+    ticket: Ticket,
+    status: str,
+    actor: User | None,
+    via: Via | None = None,
+    history: bool = True,
+) -> dict[str, list[Any]]:
+    """Move a locked ticket to the account's default state of ``status`` (no commit).
+    Returns the changes; ``history``: False when the caller records them itself (a
+    message's entry carries the status change the message caused)."""
     if ticket.status == status:
-        return
+        return {}
     was_closed = ticket.status == "closed"
     state = await _default_state(session, ticket.account_id, status)
     old_state, old_status = ticket.state_id, ticket.status
@@ -479,7 +482,8 @@ async def ticket_set_status(
         "state": [old_state, state.id],
         "status": [old_status, status],
     }
-    _record_update(session, ticket, actor, changes, lifecycle)
+    await _record_update(session, ticket, actor, changes, lifecycle, via=via, history=history)
+    return changes
 
 
 async def ticket_close(
@@ -491,12 +495,14 @@ async def ticket_close(
     close_info: CloseInfoData | None = None,
     expected_version: int | None = None,
     till: bool = False,
+    grant: Grant | None = None,
+    via: Via | None = None,
 ) -> tuple[Ticket, bool]:
     """Close the ticket. Closing a closed ticket changes nothing and emits nothing.
     ``close_info``: what a fiscal printer reported (a receipt's fiscal close)."""
     ticket = await ref_get_or_404(session, Ticket, account_id=account.id, ref=ref, for_update=True)
     await ticket_write_check(
-        session, actor=actor, ticket=ticket, data=None, action="close", till=till
+        session, actor=actor, ticket=ticket, data=None, action="close", till=till, grant=grant
     )
     _version_check(ticket, expected_version)
     if close_info is not None:
@@ -507,11 +513,19 @@ async def ticket_close(
     await ticket_count_move(
         session, account_id=account.id, ticket_id=ticket.id, old=ticket.status, new=state.status
     )
+    old = {"state": [ticket.state_id, state.id]} if ticket.state_id != state.id else {}
     ticket.state_id, ticket.status = state.id, state.status
     ticket.closed_at = utcnow()
     ticket.updated_at = ticket.closed_at
     ticket.version += 1
-    session.add(_history(ticket, "CLOSED", actor, {}))
+    await history_record(
+        session,
+        ticket=ticket,
+        kind=Kind.CLOSED,
+        actor=actor,
+        via=via,
+        changes=await history_changes(session, account.id, old),
+    )
     event_record(
         session,
         account_id=account.id,
@@ -526,12 +540,18 @@ async def ticket_close(
 
 
 async def ticket_delete(
-    session: AsyncSession, *, account: Account, actor: User | None, ref: Ref, till: bool = False
+    session: AsyncSession,
+    *,
+    account: Account,
+    actor: User | None,
+    ref: Ref,
+    till: bool = False,
+    grant: Grant | None = None,
 ) -> None:
     """Delete the ticket for good, with its conversation, products, shipments and history."""
     ticket = await ref_get_or_404(session, Ticket, account_id=account.id, ref=ref, for_update=True)
     await ticket_write_check(
-        session, actor=actor, ticket=ticket, data=None, action="delete", till=till
+        session, actor=actor, ticket=ticket, data=None, action="delete", till=till, grant=grant
     )
     event_record(
         session,

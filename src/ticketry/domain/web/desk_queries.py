@@ -23,6 +23,8 @@ from ticketry.domain.errors import NotFound
 from ticketry.domain.files.models import StoredFile
 from ticketry.domain.orders.lookup import OrderDetail, order_detail
 from ticketry.domain.tickets.filters import Sort, TicketFilter
+from ticketry.domain.tickets.history import history_entry
+from ticketry.domain.tickets.history_labels import ChangeLine, change_lines
 from ticketry.domain.tickets.models import HistoryItem, Ticket
 from ticketry.domain.tickets.queries import ticket_get, ticket_keyset
 from ticketry.domain.tickets.records import FLAT, TicketRecord
@@ -172,15 +174,56 @@ async def desk_lookups(session: AsyncSession, *, account_id: int) -> Lookups:
 
 
 @dataclass
+class HistoryView:
+    """One history entry as the desk lists it (labels are the desk catalog's keys)."""
+
+    created_at: datetime
+    kind: str
+    actor_kind: str
+    actor_name: str | None  # a person's or credential's name; else the kind says who
+    via_kind: str | None
+    via_name: str | None
+    changes: list[ChangeLine]
+    text: str | None
+    product: str | None
+    attachments: list[str]
+
+
+# The desk lists a ticket's latest entries; older ones stay in the database.
+DESK_HISTORY_LIMIT = 200
+
+
+def _history_view(row: RowMapping, lang: str) -> HistoryView:
+    entry = history_entry(row["item_type"], row["data"], user_name=row["user_email"])
+    found = entry.by.get("via")
+    via: dict[str, Any] = found if isinstance(found, dict) else {}
+    return HistoryView(
+        created_at=row["created_at"],
+        kind=entry.kind,
+        actor_kind=str(entry.by.get("kind") or "system"),
+        actor_name=entry.by.get("name") or None,
+        via_kind=via.get("kind"),
+        via_name=via.get("name"),
+        changes=change_lines(entry, lang),
+        text=entry.text,
+        product=entry.product,
+        attachments=entry.attachments,
+    )
+
+
+@dataclass
 class TicketPage:
     view: TicketRecord
     order: OrderDetail | None
     conversation: list[MessageRecord]
-    history: list[RowMapping]
+    history: list[HistoryView]
     custom_fields: list[CustomField]
 
 
-async def desk_ticket_page_data(session: AsyncSession, *, account_id: int, code: str) -> TicketPage:
+async def desk_ticket_page_data(
+    session: AsyncSession, *, account_id: int, code: str, lang: str = "en"
+) -> TicketPage:
+    """``lang``: the language of the names of states, types and tags in the history."""
     ticket_id = await session.scalar(
         select(Ticket.id).where(Ticket.account_id == account_id, Ticket.code == code)
     )
@@ -196,7 +239,7 @@ async def desk_ticket_page_data(session: AsyncSession, *, account_id: int, code:
         .outerjoin(User, User.id == HistoryItem.user_id)
         .where(HistoryItem.ticket_id == ticket_id, HistoryItem.account_id == account_id)
         .order_by(HistoryItem.id.desc())
-        .limit(200)
+        .limit(DESK_HISTORY_LIMIT)
     )
     fields = await session.scalars(
         select(CustomField)
@@ -207,7 +250,7 @@ async def desk_ticket_page_data(session: AsyncSession, *, account_id: int, code:
         view=view,
         order=order,
         conversation=messages[ticket_id],
-        history=list(history.mappings()),
+        history=[_history_view(row, lang) for row in history.mappings()],
         custom_fields=list(fields),
     )
 

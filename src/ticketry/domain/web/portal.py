@@ -23,6 +23,7 @@ from ticketry.domain.files.services import files_store
 from ticketry.domain.files.storage import FileStore
 from ticketry.domain.orders.lookup import order_find_for_customer, order_product_items
 from ticketry.domain.tickets.commands import CustomerData, ItemData, PriceData, TicketData
+from ticketry.domain.tickets.history import Via
 from ticketry.domain.tickets.models import Ticket
 from ticketry.domain.tickets.services import ticket_create
 from ticketry.domain.web.models import PortalAccess
@@ -30,6 +31,7 @@ from ticketry.domain.web.models import PortalAccess
 PORTAL_TYPE_KINDS = ("return", "complaint")
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 MAX_PHOTOS = 5
+PORTAL = Via("portal")  # the history names the customer, through their portal link
 
 
 def _key_hash(raw: str) -> str:
@@ -220,6 +222,7 @@ async def portal_return_file(
             currency=order.currency or account.currency,
             products=chosen,
         ),
+        via=PORTAL,
     )
     message = await message_create(
         session,
@@ -229,6 +232,7 @@ async def portal_return_file(
         author_contact_id=ticket.requester_id,
         from_email=ticket.customer_email,
         file_ids=photo_ids,
+        via=PORTAL,
     )
     key = portal_access_add(session, ticket=ticket)
     await session.flush()
@@ -273,4 +277,5 @@ async def portal_reply(
         author_contact_id=ticket.requester_id,
         from_email=ticket.customer_email,
         file_ids=photo_ids,
+        via=PORTAL,
     )

@@ -1,7 +1,7 @@
 """departments are per-account rows an admin edits
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-05
 
 Paymenter's ``department`` was checked against an account setting (``ticket_departments``
@@ -26,7 +26,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0016"
-down_revision: str | Sequence[str] | None = "0013"
+down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

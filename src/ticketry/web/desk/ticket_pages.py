@@ -20,6 +20,7 @@ from ticketry.domain.conversations.services import internal_note_create, message
 from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.files.services import files_store
 from ticketry.domain.tickets.commands import ItemData, TicketData
+from ticketry.domain.tickets.history_labels import ACTOR_LABELS, KIND_LABELS
 from ticketry.domain.tickets.items import ticket_item_add, ticket_item_remove, ticket_item_update
 from ticketry.domain.tickets.models import TICKET_PRIORITIES, Ticket
 from ticketry.domain.tickets.services import ticket_close, ticket_update
@@ -39,6 +40,7 @@ from ticketry.web.desk.auth import rollback_keeping
 from ticketry.web.desk.session_pages import PREFIX
 from ticketry.web.errors import web_errors
 from ticketry.web.forms import form_ids, form_text
+from ticketry.web.i18n import DESK_LANGUAGE, translator
 
 PAGE_SIZE = 25
 # What an agent may attach to a reply or note; the type is decided by the bytes.
@@ -135,7 +137,9 @@ async def _ticket_template(
 ) -> Template:
     """The ticket's page; after a failed action, ``errors`` with ``failed`` naming the form
     (``reply``, ``note``) and ``values`` holding what the agent typed into it."""
-    data = await desk_ticket_page_data(db, account_id=identity.account.id, code=code)
+    data = await desk_ticket_page_data(
+        db, account_id=identity.account.id, code=code, lang=identity.account.language
+    )
     lookups = await desk_lookups(db, account_id=identity.account.id)
     return Template(
         template_name="desk/ticket.html",
@@ -150,6 +154,9 @@ async def _ticket_template(
             priorities=TICKET_PRIORITIES,
             attachment_types=",".join(sorted(ATTACHMENT_TYPES)),
             max_attachments=MAX_ATTACHMENTS,
+            tr=translator(DESK_LANGUAGE),
+            kind_labels=KIND_LABELS,
+            actor_labels=ACTOR_LABELS,
         ),
         status_code=status_code,
     )
@@ -269,6 +276,7 @@ async def ticket_reply(
             body=body,
             is_public=True,
             author_user=identity.user,
+            actor=identity.user,
             file_ids=await _attachments(request, db, identity, form),
         )
     except ValidationFailed as exc:

@@ -28,7 +28,7 @@ from ticketry.domain.web.portal import (
 )
 from ticketry.http.downloads import file_response
 from ticketry.http.params import has_nul, parse_id
-from ticketry.runtime import Runtime
+from ticketry.runtime import LookupCounter, Runtime
 from ticketry.web.errors import web_errors
 from ticketry.web.forms import form_text
 from ticketry.web.i18n import pick_language, translator
@@ -36,7 +36,14 @@ from ticketry.web.portal.ratelimit import LookupLimiter
 
 PREFIX = "/portal"
 MAX_QUANTITY = Decimal(10) ** 9
-limiter = LookupLimiter()
+
+
+def _lookups(request: Request) -> LookupCounter:
+    """The runtime's look-up limiter (each runtime counts on its own)."""
+    runtime: Runtime = request.app.state.runtime
+    if runtime.portal_lookups is None:
+        runtime.portal_lookups = LookupLimiter()
+    return runtime.portal_lookups
 
 
 async def _account(db: AsyncSession, slug: str) -> Account:
@@ -127,7 +134,7 @@ async def portal_lookup(request: Request, db: AsyncSession, slug: str) -> Templa
     lang = _lang(request, account, form)
     code, email = form_text(form, "order").strip(), form_text(form, "email").strip()
     values = {"order": code, "email": email}
-    if not limiter.allow(_client(request), account.slug):
+    if not _lookups(request).allow(_client(request), account.slug):
         return _lookup_page(account, lang, error="rate_limited", values=values)
     order = (
         None  # no order number or address has one: not found, never a lookup
@@ -196,7 +203,7 @@ async def portal_submit(request: Request, db: AsyncSession, slug: str) -> Templa
         await db.rollback()
         await db.refresh(account)
         if "order" in exc.errors:
-            if not limiter.allow(_client(request), account.slug):
+            if not _lookups(request).allow(_client(request), account.slug):
                 return _lookup_page(account, lang, error="rate_limited")
             return _lookup_page(account, lang, error="lookup_failed", values={"order": code})
         order = await order_find_for_customer(db, account_id=account.id, code=code, email=email)
