@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
@@ -43,7 +42,7 @@ class WebhookOut(Struct):
     consecutive_failures: int
     last_success_at: DateTimeText | None
     created_at: DateTimeText
-    updated_at: datetime
+    updated_at: DateTimeText
 
 
 class AttemptOut(Struct):

@@ -37,7 +37,7 @@ def webhook_out(sub: WebhookSubscription) -> w.WebhookOut:
         consecutive_failures=sub.consecutive_failures,
         last_success_at=iso_ms_or_none(sub.last_success_at),
         created_at=iso_ms(sub.created_at),
-        updated_at=sub.updated_at,
+        updated_at=iso_ms(sub.updated_at),
     )
 
 
