@@ -75,9 +75,16 @@ async def _found(c: httpx.AsyncClient, tenant: Tenant, needle: str) -> list[str]
     return [t["id"] for t in r.json()["results"]]
 
 
-async def test_existing_tickets_get_their_person(fresh_url: str) -> None:
+async def test_existing_tickets_get_their_person(
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = fresh_url
     await migrate.upgrade_async(url, BEFORE)
+    # Today's code writes a new account's departments, a table 0016 adds; this schema
+    # predates it.
+    monkeypatch.setattr(
+        "ticketry.domain.catalog.defaults.departments_install_defaults", lambda *a, **k: None
+    )
     async with _client(url) as (app, c):
         tenant = await make_tenant(app)
         aid = tenant.account_id

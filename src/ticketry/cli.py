@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import ticketry.domain.models  # noqa: F401  (every mapper configured)
 from ticketry import migrate as migrations
+from ticketry.cli_departments import departments
 from ticketry.cli_session import run_in_runtime, run_in_session, run_with_runtime
 from ticketry.cli_signin import signin
 from ticketry.db import is_sqlite_url
@@ -575,10 +576,21 @@ def oauth_app() -> None:
     "--redirect-uri", "redirect_uris", multiple=True, help="Allowed redirect URI (repeatable)."
 )
 @click.option("--email", default=None, help="Agent that client-credentials tokens act as.")
+@click.option(
+    "--public",
+    is_flag=True,
+    help="A public client (browser or mobile app): no secret, PKCE required.",
+)
 def oauth_app_create_cmd(
-    slug: str, name: str, scopes: str, redirect_uris: tuple[str, ...], email: str | None
+    slug: str,
+    name: str,
+    scopes: str,
+    redirect_uris: tuple[str, ...],
+    email: str | None,
+    public: bool,
 ) -> None:
-    """Create an OAuth app; print its client id and client secret, one per line."""
+    """Create an OAuth app; print its client id and client secret (none for a public
+    client: an empty line), one per line."""
     from sqlalchemy import select
 
     from ticketry.domain.accounts.models import User
@@ -604,6 +616,7 @@ def oauth_app_create_cmd(
             scopes=scopes.split(),
             redirect_uris=list(redirect_uris),
             user=user,
+            public=public,
         )
         await session.commit()
         return app.client_id, secret
@@ -614,6 +627,7 @@ def oauth_app_create_cmd(
 
 
 main.add_command(signin)
+main.add_command(departments)
 
 
 if __name__ == "__main__":  # pragma: no cover

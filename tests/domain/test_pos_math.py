@@ -11,8 +11,10 @@ from ticketry.domain.tickets.pos_math import (
     effective_discount,
     item_math,
     retino_prices,
+    round6,
     ticket_math,
     unit_price_incl_vat,
+    unit_prices,
     vat_of,
 )
 
@@ -69,6 +71,47 @@ def test_retino_prices_add_up(unit_price: D, rate: D) -> None:
         item_discount_rate=None,
         is_discount_allowed=True,
     )
-    with_vat, without_vat, vat = retino_prices(m, unit_price)
+    with_vat, without_vat, vat = retino_prices(m)
     assert without_vat + vat == with_vat
-    assert abs(with_vat - m.unit_price_incl_vat) <= D("0.0001")
+    assert abs(with_vat - m.unit_price_incl_vat) <= D("0.00005")
+
+
+def test_price_entered_with_vat_is_kept() -> None:
+    # The example: 14990.0000 with VAT read 14990.000058 at the till.
+    p = unit_prices(
+        unit_price=None,
+        vat_rate=None,
+        with_vat=D("14990.0000"),
+        without_vat=D("12388.4298"),
+        vat=D("2601.5702"),
+    )
+    assert (p.incl_vat, p.unit_price, p.vat, p.vat_rate) == (
+        D("14990.000000"),
+        D("12388.429800"),
+        D("2601.570200"),
+        D("21.00"),
+    )
+    only_with = unit_prices(
+        unit_price=None, vat_rate=None, with_vat=D("99.9"), without_vat=None, vat=None
+    )
+    assert (only_with.incl_vat, only_with.vat, only_with.vat_rate) == (D("99.9"), 0, 0)
+
+
+@given(
+    st.decimals(min_value=0, max_value=10**6, places=2),
+    st.decimals(min_value=0, max_value=100, places=2),
+)
+def test_till_price_from_price_with_vat_reads_back(price: D, rate: D) -> None:
+    # A till client that has a price with VAT sends unitPrice = round6(price / (1 + rate)).
+    unit = round6(price / (1 + rate / 100))
+    p = unit_prices(unit_price=unit, vat_rate=rate, with_vat=None, without_vat=None, vat=None)
+    m = item_math(
+        unit_price=unit,
+        vat_rate=rate,
+        quantity=D(1),
+        ticket_discount_rate=None,
+        item_discount_rate=None,
+        is_discount_allowed=True,
+    )
+    assert p.incl_vat == m.unit_price_incl_vat
+    assert retino_prices(m)[0] == price

@@ -8,6 +8,13 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.domain.catalog_helpers import account_new, fails
+from ticketry.domain.catalog.departments import (
+    department_create,
+    department_delete,
+    department_names,
+    department_update,
+    departments_all,
+)
 from ticketry.domain.conversations.services import message_create
 from ticketry.domain.errors import codes_of
 from ticketry.domain.tickets.commands import CustomerData, TicketData
@@ -74,18 +81,41 @@ async def test_limits_come_from_the_columns(db: AsyncSession) -> None:
 
 async def test_departments_are_the_accounts(db: AsyncSession) -> None:
     account = await account_new(db)
-    await ticket_create(db, account=account, actor=None, data=_data(department="Sales"))
+    # A new account starts with Paymenter's defaults and the seed's own examples.
+    for name in ("Support", "Sales", "billing", "technical"):
+        await ticket_create(db, account=account, actor=None, data=_data(department=name))
     errors = await fails(
-        ticket_create(db, account=account, actor=None, data=_data(department="Billing"))
+        ticket_create(db, account=account, actor=None, data=_data(department="Hardware"))
     )
-    assert codes_of(errors) == {"department": ["not_allowed{value=Billing}"]}
-    account.settings = {"ticket_departments": ["Billing"]}
+    assert codes_of(errors) == {"department": ["not_allowed{value=Hardware}"]}
+    await department_create(db, account_id=account.id, name="Hardware")
+    (sales,) = [d for d in await departments_all(db, account_id=account.id) if d.name == "Sales"]
+    await department_delete(db, account_id=account.id, ref=sales.id)
     await db.commit()
-    await ticket_create(db, account=account, actor=None, data=_data(department="Billing"))
+    await ticket_create(db, account=account, actor=None, data=_data(department="Hardware"))
     errors = await fails(
         ticket_create(db, account=account, actor=None, data=_data(department="Sales"))
     )
     assert codes_of(errors) == {"department": ["not_allowed{value=Sales}"]}
+
+
+async def test_department_names_are_checked_and_renames_carry_tickets(
+    db: AsyncSession,
+) -> None:
+    account = await account_new(db)
+    errors = await fails(department_create(db, account_id=account.id, name=" billing "))
+    assert errors == {"name": ['A department named "billing" already exists.']}
+    errors = await fails(department_create(db, account_id=account.id, name="  ", position=-1))
+    assert codes_of(errors) == {"name": ["blank"], "position": ["out_of_range{min=0,max=1000000}"]}
+    ticket = await ticket_create(db, account=account, actor=None, data=_data(department="billing"))
+    (billing,) = [
+        d for d in await departments_all(db, account_id=account.id) if d.name == "billing"
+    ]
+    await department_update(db, account_id=account.id, ref=billing.public_id, name="Billing")
+    await db.commit()
+    await db.refresh(ticket)
+    assert ticket.department == "Billing"
+    assert await department_names(db, account.id) == ["Support", "Sales", "Billing", "technical"]
 
 
 async def test_message_codes(db: AsyncSession) -> None:

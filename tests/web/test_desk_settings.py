@@ -9,20 +9,23 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from tests.api.paymenter.conftest import issue_key
 from tests.web.conftest import PASSWORD, Desk, hidden, make_desk, seed_ticket, sign_in
 from ticketry.app import TicketryApp
 from ticketry.domain.accounts.models import Account, User
 from ticketry.domain.accounts.passwords import password_hash
 from ticketry.domain.accounts.services import token_issue, user_get_or_create
-from ticketry.domain.catalog.models import CustomField, Tag, TicketState, TicketType
+from ticketry.domain.catalog.models import CustomField, Department, Tag, TicketState, TicketType
+from ticketry.domain.conversations.contacts import contact_get_or_create
 from ticketry.domain.tickets.models import Ticket
 
-KINDS = ["states", "types", "tags", "fields"]
+KINDS = ["states", "types", "tags", "fields", "departments"]
 MODELS: dict[str, Any] = {
     "states": TicketState,
     "types": TicketType,
     "tags": Tag,
     "fields": CustomField,
+    "departments": Department,
 }
 
 
@@ -154,6 +157,66 @@ async def test_admin_creates_edits_and_deletes_a_type(
     assert ticket_type.id not in [t.id for t in await _rows(app, TicketType, desk.account_id)]
 
 
+async def test_admin_edits_departments_paymenter_files_tickets_under(
+    client: httpx.AsyncClient, app: TicketryApp, desk: Desk
+) -> None:
+    key = await issue_key(app, desk.account_id)
+    paymenter = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
+    assert app.runtime is not None
+    async with app.runtime.sessionmaker() as session:
+        user_id = await contact_get_or_create(
+            session, account_id=desk.account_id, email="jan@example.com", name="Jan"
+        )
+        await session.commit()
+
+    async def paymenter_create(department: str) -> httpx.Response:
+        body = {"subject": "Invoice", "user_id": user_id, "department": department}
+        return await client.post("/api/v1/admin/tickets", json=body, headers=paymenter)
+
+    csrf = await _csrf(client, desk, "departments")
+    overview = await client.get("/desk/settings/")
+    assert "<code>billing</code>" in overview.text  # a new account's defaults
+    assert (await paymenter_create("Hardware")).status_code == 422
+    created = await client.post(
+        "/desk/settings/departments", data={"_csrf": csrf, "name": " Hardware ", "position": ""}
+    )
+    _done(created, "departments", "created")
+    page = await client.get(created.headers["location"])
+    assert "Department created." in page.text and "<code>Hardware</code>" in page.text
+    hardware = await _one(app, Department, desk.account_id, name="Hardware")
+    r = await paymenter_create("Hardware")
+    assert r.status_code == 201, r.text
+    ticket_id = r.json()["data"]["id"]
+
+    taken = await client.post(
+        f"/desk/settings/departments/{hardware.public_id}",
+        data={"_csrf": csrf, "name": "billing", "position": "1"},
+    )
+    assert taken.status_code == 400
+    assert "A department named &#34;billing&#34; already exists." in taken.text
+    assert 'value="billing"' in taken.text  # the typed value is kept
+    renamed = await client.post(
+        f"/desk/settings/departments/{hardware.public_id}",
+        data={"_csrf": csrf, "name": "Devices", "position": "0"},
+    )
+    _done(renamed, "departments", "saved")
+    r = await client.get(f"/api/v1/admin/tickets/{ticket_id}", headers=paymenter)
+    assert r.json()["data"]["attributes"]["department"] == "Devices"
+
+    deleted = await client.post(
+        f"/desk/settings/departments/{hardware.public_id}",
+        data={"_csrf": csrf, **CONFIRMED_DELETE},
+    )
+    _done(deleted, "departments", "deleted")
+    assert [d.name for d in await _rows(app, Department, desk.account_id)] == [
+        "Support",
+        "Sales",
+        "billing",
+        "technical",
+    ]
+    assert (await paymenter_create("Devices")).status_code == 422
+
+
 async def test_admin_creates_edits_and_deletes_a_tag(
     client: httpx.AsyncClient, app: TicketryApp, desk: Desk
 ) -> None:
@@ -275,6 +338,12 @@ INVALID: dict[str, tuple[dict[str, str], str, str, str]] = {
         "key",
         "Use lower-case letters, digits and underscores, starting with a letter.",
         'value="Bad Key!"',
+    ),
+    "departments": (
+        {"name": "x" * 101, "position": "last"},
+        "name",
+        "Ensure this field has no more than 100 characters.",
+        'value="last"',
     ),
 }
 

@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.domain.errors import NotFound, ValidationFailed
+from ticketry.domain.errors import NotFound
 
 T = TypeVar("T")
 
@@ -78,17 +78,14 @@ def keyset_beyond(
 
 
 def ordering_parse(raw: str | None, *, fields: tuple[str, ...], default: str) -> list[str]:
-    """``ordering=-created_at,updated_at`` (DRF's form) checked against ``fields``."""
-    if not raw:
-        return [default]
-    keys = [k.strip() for k in raw.split(",") if k.strip()]
-    bad = [k for k in keys if k.lstrip("-") not in fields]
-    if bad:
-        allowed = ", ".join(f"{f}, -{f}" for f in fields)
-        raise ValidationFailed.single(
-            "ordering", f'"{bad[0]}" is not a valid ordering. Use {allowed}.'
-        )
-    return keys
+    """``ordering=-created_at,updated_at`` (DRF's form) over ``fields``.
+
+    Terms that name no field are dropped, and ``default`` is used when none is left, as
+    DRF's ``OrderingFilter`` does (``remove_invalid_fields``): an unknown field is not an
+    error there, so a client written against it sends them."""
+    keys = [k.strip() for k in (raw or "").split(",")]
+    valid = [k for k in keys if k.lstrip("-") in fields and k.count("-") <= 1]
+    return valid or [default]
 
 
 def ordering_clauses(model: Any, keys: list[str]) -> list[Any]:

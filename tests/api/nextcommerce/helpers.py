@@ -148,6 +148,7 @@ async def make_oauth_app(
     scopes: str = "tickets:read tickets:write",
     redirect_uris: list[str] | None = None,
     as_user: bool = False,
+    public: bool = False,
 ) -> OAuthClient:
     assert app.runtime is not None
     async with app.runtime.sessionmaker() as session:
@@ -162,6 +163,7 @@ async def make_oauth_app(
             scopes=scopes.split(),
             redirect_uris=redirect_uris or [],
             user=user,
+            public=public,
         )
         await session.commit()
         return OAuthClient(tenant=tenant, client_id=oauth_app.client_id, client_secret=secret)

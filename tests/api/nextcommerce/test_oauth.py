@@ -264,11 +264,113 @@ async def test_authorize_rejects_unknown_client_and_redirect(
     r = await client.get(
         "/oauth2/authorize/",
         params={
-            "response_type": "code",
+            **base,
             "client_id": oauth.client_id,
             "redirect_uri": REDIRECT,
-            "state": "s",
+            "code_challenge_method": "plain",
         },
     )
-    assert r.status_code == 302  # no PKCE: an error back to the (registered) client
+    assert r.status_code == 302  # PKCE, but not S256: an error back to the client
     assert parse_qs(urlsplit(r.headers["location"]).query)["error"] == ["invalid_request"]
+
+
+async def _consent(
+    app: TicketryApp, client: httpx.AsyncClient, client_id: str, **pkce: str
+) -> httpx.Response:
+    tenant_slug, account_id = await _tenant_of(app, client_id)
+    email = await _agent_with_password(app, tenant_slug, account_id)
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": REDIRECT,
+        "state": "s",
+        **pkce,
+    }
+    r = await client.get("/oauth2/authorize/", params=params)
+    if r.status_code != 200:
+        return r
+    return await client.post(
+        "/oauth2/authorize/",
+        data={**params, "email": email, "password": "correct horse battery", "decision": "allow"},
+    )
+
+
+async def _tenant_of(app: TicketryApp, client_id: str) -> tuple[str, int]:
+    from ticketry.domain.accounts.models import Account
+    from ticketry.domain.oauth.models import OAuthApp
+
+    assert app.runtime is not None
+    async with app.runtime.sessionmaker() as session:
+        row = (
+            await session.execute(
+                select(Account.slug, Account.id)
+                .join(OAuthApp, OAuthApp.account_id == Account.id)
+                .where(OAuthApp.client_id == client_id)
+            )
+        ).one()
+        return row[0], row[1]
+
+
+def _code(r: httpx.Response) -> str:
+    assert r.status_code == 302, r.text
+    return parse_qs(urlsplit(r.headers["location"]).query)["code"][0]
+
+
+async def test_confidential_client_may_leave_pkce_out(
+    app: TicketryApp, client: httpx.AsyncClient
+) -> None:
+    oauth = await make_oauth_app(app, await make_tenant(app), redirect_uris=[REDIRECT])
+    code = _code(await _consent(app, client, oauth.client_id))
+    exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}
+    # Without its secret the code is worth nothing; a verifier for no challenge is refused.
+    r = await client.post("/oauth2/token/", data={**exchange, "client_id": oauth.client_id})
+    assert r.status_code == 401 and r.json()["error"] == "invalid_client"
+    basic = (oauth.client_id, oauth.client_secret)
+    r = await client.post(
+        "/oauth2/token/", data={**exchange, "code_verifier": "x" * 50}, auth=basic
+    )
+    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+    r = await client.post("/oauth2/token/", data=exchange, auth=basic)
+    assert r.status_code == 200, r.text
+    nc = NCClient(client, r.json()["access_token"])
+    assert (await nc.get("/tickets/")).status_code == 200
+
+
+async def test_public_client_must_use_pkce(app: TicketryApp, client: httpx.AsyncClient) -> None:
+    tenant = await make_tenant(app)
+    oauth = await make_oauth_app(app, tenant, redirect_uris=[REDIRECT], public=True)
+    assert oauth.client_secret == ""
+    r = await _consent(app, client, oauth.client_id)
+    assert r.status_code == 302
+    query = parse_qs(urlsplit(r.headers["location"]).query)
+    assert query["error"] == ["invalid_request"]
+    assert "required for public clients" in query["error_description"][0]
+
+    verifier, challenge = _pkce()
+    pkce = {"code_challenge": challenge, "code_challenge_method": "S256"}
+    code = _code(await _consent(app, client, oauth.client_id, **pkce))
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "client_id": oauth.client_id,
+    }
+    r = await client.post("/oauth2/token/", data=exchange)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"  # no verifier
+    r = await client.post("/oauth2/token/", data={**exchange, "code_verifier": verifier})
+    assert r.status_code == 200, r.text
+    tokens = r.json()
+    r = await client.post(
+        "/oauth2/token/",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": oauth.client_id,
+        },
+    )
+    assert r.status_code == 200, r.text
+    # A public client has no secret to prove: it gets no client-credentials token.
+    r = await client.post(
+        "/oauth2/token/", data={"grant_type": "client_credentials", "client_id": oauth.client_id}
+    )
+    assert r.status_code == 401 and r.json()["error"] == "invalid_client"

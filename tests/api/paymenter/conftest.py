@@ -8,12 +8,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import delete
 
 from tests.conftest import Tenant, make_tenant
 from ticketry.app import TicketryApp
 from ticketry.domain.accounts.models import Account
 from ticketry.domain.accounts.services import user_get_or_create
 from ticketry.domain.apikeys.services import PERMISSIONS, api_key_create
+from ticketry.domain.catalog.departments import department_create
+from ticketry.domain.catalog.models import Department
 from ticketry.domain.conversations.contacts import contact_for_user, contact_get_or_create
 from ticketry.domain.conversations.models import Contact
 
@@ -56,8 +59,10 @@ async def make_shop(app: TicketryApp, departments: list[str] | None = None) -> S
     async with app.runtime.sessionmaker() as session:
         account = await session.get(Account, tenant.account_id)
         assert account is not None
-        if departments is not None:
-            account.settings = {**(account.settings or {}), "ticket_departments": departments}
+        if departments is not None:  # instead of the defaults
+            await session.execute(delete(Department).where(Department.account_id == account.id))
+            for name in departments:
+                await department_create(session, account_id=account.id, name=name)
         customer_id = await contact_get_or_create(
             session, account_id=account.id, email="john.doe@example.com", name="John Doe"
         )

@@ -31,8 +31,9 @@ async def test_create_show_list_delete(client: httpx.AsyncClient, shop: Shop) ->
     assert r.headers["content-type"].startswith("application/vnd.api+json")
     data = r.json()["data"]
     assert data["type"] == "ticketMessages" and data["id"] == str(data["attributes"]["id"])
-    assert set(data["attributes"]) == {"id", "message", "created_at", "updated_at"}
+    assert set(data["attributes"]) == {"id", "message", "user_id", "created_at", "updated_at"}
     assert data["attributes"]["message"] == "On it."
+    assert data["attributes"]["user_id"] == shop.staff_id  # the author, as the seed shows
 
     url = f"{BASE}/ticket-messages/{data['id']}"
     r = await client.get(url, headers=shop.headers)
@@ -163,3 +164,25 @@ async def test_update_route_is_not_there(client: httpx.AsyncClient, shop: Shop) 
         "message": f"The PUT method is not supported for route api/v1/admin/ticket-messages/"
         f"{msg['id']}. Supported methods: GET, HEAD, DELETE."
     }
+
+
+async def test_a_seed_client_reads_a_conversation_without_include(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    ticket = await create_ticket(client, shop, assigned_to=shop.staff_id)
+    await create_message(client, shop, ticket["id"], shop.customer_id, "It is broken.")
+    await create_message(client, shop, ticket["id"], shop.staff_id, "On it.")
+    r = await client.get(f"{BASE}/tickets/{ticket['id']}", headers=shop.headers)
+    people = r.json()["data"]["relationships"]
+    assert people == {
+        "user": {"data": {"type": "users", "id": str(shop.customer_id)}},
+        "assigned_to": {"data": {"type": "users", "id": str(shop.staff_id)}},
+    }
+    r = await client.get(
+        f"{BASE}/ticket-messages?filter[ticket_id]={ticket['id']}", headers=shop.headers
+    )
+    said = [(str(m["attributes"]["user_id"]), m["attributes"]["message"]) for m in r.json()["data"]]
+    assert said == [
+        (people["user"]["data"]["id"], "It is broken."),
+        (people["assigned_to"]["data"]["id"], "On it."),
+    ]

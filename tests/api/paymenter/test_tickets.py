@@ -39,7 +39,12 @@ async def test_create_ticket_as_in_the_seed(client: httpx.AsyncClient, shop: Sho
     assert set(doc) == {"data"}
     data = doc["data"]
     assert data["type"] == "tickets" and data["id"] == str(data["attributes"]["id"])
-    assert "relationships" not in data
+    # As the seed shows: the people's identifiers, without ``include``.
+    assert data["relationships"] == {
+        "user": {"data": {"type": "users", "id": str(shop.customer_id)}},
+        "assigned_to": {"data": None},
+    }
+    assert "included" not in doc
     attrs = data["attributes"]
     assert {k: attrs[k] for k in ("subject", "status", "priority", "department", "user_id")} == {
         "subject": "Billing question",
@@ -416,3 +421,18 @@ async def test_domain_rules_worded_as_laravel(client: httpx.AsyncClient, shop: S
         "subject": ["The subject field must not be greater than 255 characters."],
         "department": ["The selected department is invalid."],
     }
+
+
+async def test_seed_create_example_files_under_billing(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    # The seed's own example: "billing" is one of a new account's departments.
+    data = await create_ticket(
+        client,
+        shop,
+        subject="Billing question",
+        status="open",
+        priority="medium",
+        department="billing",
+    )
+    assert data["attributes"]["department"] == "billing"

@@ -242,3 +242,35 @@ async def test_random_query_strings_are_never_5xx(
     for path in ("/api/v2/tickets", "/api/v2/tickets/search", "/api/v2/states"):
         r = await client.get(path, params=params, headers=tenant.headers)
         assert r.status_code in (200, 400, 404), (path, params, r.text)
+
+
+async def test_every_bad_field_at_once_wire_and_rules_together(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    # The body: a currency of the wrong type, a bad e-mail, no language.
+    body = {"customer": {"name": "Jan", "email": "not-an-email"}, "currency": 5}
+    r = await client.post("/api/v2/tickets", json=body, headers=tenant.headers)
+    assert r.status_code == 400
+    assert r.json() == {
+        "currency": ["Not a valid string."],
+        "language": ["This field is required."],
+        "customer": {"email": ["Enter a valid email address."]},
+    }
+    t = await create_ticket(client, tenant)
+    r = await client.patch(
+        f"/api/v2/tickets/{t['id']}",
+        json={"order_date": "yesterday", "currency": "EURO", "type": 7, "is_unread": "maybe"},
+        headers=tenant.headers,
+    )
+    assert r.status_code == 400
+    assert r.json() == {
+        "order_date": [
+            "Datetime has wrong format. Use one of these formats instead: "
+            "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+        ],
+        "type": ["Must be a valid UUID."],
+        "is_unread": ["Must be a valid boolean."],
+        "currency": ['"EURO" is not a valid ISO 4217 currency code.'],
+    }
+    r = await client.get(f"/api/v2/tickets/{t['id']}", headers=tenant.headers)
+    assert r.json()["currency"] == t["currency"]  # nothing half-written

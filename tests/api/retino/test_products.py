@@ -385,3 +385,17 @@ async def test_product_changes_touch_the_ticket(client: httpx.AsyncClient, tenan
     after_delete = (await client.get(f"/api/v2/tickets/{t['id']}", headers=tenant.headers)).json()
     assert after_delete["updated_at"] > after_add["updated_at"]
     assert after_delete["products"] == []
+
+
+async def test_price_with_more_than_4_places_is_400(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    # The column keeps 4 places: a fifth was rounded away silently before.
+    t = await create_ticket(client, tenant)
+    price = {"with_vat": "12.34567", "without_vat": "10.00001"}
+    r = await client.post(_url(t["id"]), json={"name": "X", "price": price}, headers=tenant.headers)
+    assert r.status_code == 400, r.text
+    message = ["Ensure that there are no more than 4 decimal places."]
+    assert r.json() == {"price": {"with_vat": message, "without_vat": message}}
+    r = await client.get(_url(t["id"]), headers=tenant.headers)
+    assert r.json() == []

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete
 
+from tests.api.retino.test_datetimes import assert_retino_times
 from tests.conftest import Tenant, make_tenant
 from tests.factories import create_ticket
 from tests.worker.helpers import drive, new_worker, started_app, subscribe
@@ -52,6 +53,7 @@ async def test_crud(hclient: httpx.AsyncClient, htenant: Tenant, receiver: Recei
     assert hook["url"] == receiver.url and hook["events"] == ["ticket.created"]
     assert hook["secret"] == "s3cret" and hook["is_active"] is True
     assert hook["disabled_at"] is None
+    assert_retino_times(hook, ".created_at", ".updated_at")
     base = f"/api/v2/webhooks/{hook['id']}"
 
     r = await hclient.get("/api/v2/webhooks", headers=htenant.headers)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 import msgspec
@@ -65,6 +66,10 @@ def _clean(message: str) -> str:
     return message.split(" - at `", 1)[0].replace("`", "")
 
 
+# How a face words msgspec's message about one field (the default: msgspec's own, cleaned).
+Wording = Callable[[str], str]
+
+
 def _struct_in(tp: Any) -> type[msgspec.Struct] | None:
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
         return tp
@@ -98,7 +103,9 @@ def _hints(cls: type[msgspec.Struct]) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def collect_errors(raw: Any, cls: type[msgspec.Struct], *, partial: bool = False) -> FieldErrors:
+def collect_errors(
+    raw: Any, cls: type[msgspec.Struct], *, partial: bool = False, word: Wording = _clean
+) -> FieldErrors:
     if not isinstance(raw, dict):
         got = "null" if raw is None else type(raw).__name__
         return {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {got}."]}
@@ -117,14 +124,14 @@ def collect_errors(raw: Any, cls: type[msgspec.Struct], *, partial: bool = False
             continue
         nested = _struct_in(tp)
         if nested is not None and isinstance(value, dict):
-            sub = collect_errors(value, nested, partial=partial)
+            sub = collect_errors(value, nested, partial=partial, word=word)
             if sub:
                 errors[name] = sub
             continue
         nested_list = _list_struct_in(tp)
         if nested_list is not None and isinstance(value, list):
             subs = [
-                collect_errors(v, nested_list)
+                collect_errors(v, nested_list, word=word)
                 if isinstance(v, dict)
                 else {"non_field_errors": ["Invalid data. Expected a dictionary."]}
                 for v in value
@@ -135,11 +142,11 @@ def collect_errors(raw: Any, cls: type[msgspec.Struct], *, partial: bool = False
         try:
             msgspec.convert(value, tp)
         except msgspec.ValidationError as exc:
-            errors[name] = [_clean(str(exc))]
+            errors[name] = [word(str(exc))]
     return errors
 
 
-def decode_struct(raw: Any, cls: type[S], *, partial: bool = False) -> S:
+def decode_struct(raw: Any, cls: type[S], *, partial: bool = False, word: Wording = _clean) -> S:
     """Convert ``raw`` to ``cls``; on failure raise ValidationFailed naming every bad field.
 
     A body that converts is not checked field by field (that pass finds nothing in it and
@@ -147,7 +154,7 @@ def decode_struct(raw: Any, cls: type[S], *, partial: bool = False) -> S:
     try:
         return msgspec.convert(raw, cls)
     except msgspec.ValidationError as exc:
-        errors = collect_errors(raw, cls, partial=partial)
+        errors = collect_errors(raw, cls, partial=partial, word=word)
         if errors:
             raise ValidationFailed(errors) from exc
         # a rule the per-field pass could not see

@@ -1,7 +1,9 @@
 """The OAuth2 authorization server of the Next Commerce face, at /oauth2/.
 
-- ``GET/POST /oauth2/authorize/``: authorization code with PKCE (S256). The page asks the
-  agent for e-mail and password (argon2, ``users.password_hash``) and for consent.
+- ``GET/POST /oauth2/authorize/``: authorization code, with PKCE (S256) required for public
+  clients (no secret) and optional for confidential ones, which prove their secret when they
+  exchange the code. The page asks the agent for e-mail and password (argon2,
+  ``users.password_hash``) and for consent.
 - ``POST /oauth2/token/``: ``client_credentials`` (single-store access), ``authorization_code``
   and ``refresh_token`` (rotating). Client authentication by HTTP Basic or form fields.
 - ``POST /oauth2/revoke/``: RFC 7009.
@@ -42,6 +44,7 @@ from ticketry.domain.oauth.services import (
     oauth_code_exchange,
     oauth_refresh,
     oauth_revoke,
+    pkce_problem,
     scopes_parse,
 )
 from ticketry.http.params import has_nul, refuse_nul_path
@@ -155,14 +158,16 @@ def _throttled(exc: SigninThrottled) -> Response:
 
 
 async def _client_app(
-    request: Request, db: AsyncSession, form: dict[str, str]
+    request: Request, db: AsyncSession, form: dict[str, str], grant_type: str | None
 ) -> tuple[OAuthApp, SigninAttempt]:
     """The authenticated client, throttled per client id and address (SigninThrottled)."""
     client_id, client_secret = _client_credentials(request, form)
     attempt = await signin_throttle(request).begin(
         identity=oauth_client_identity(client_id or ""), address=client_address(request)
     )
-    app = await oauth_client_authenticate(db, client_id=client_id, client_secret=client_secret)
+    app = await oauth_client_authenticate(
+        db, client_id=client_id, client_secret=client_secret, grant_type=grant_type
+    )
     return app, attempt
 
 
@@ -184,7 +189,7 @@ async def token(request: Request, db: AsyncSession) -> Response:
     attempt: SigninAttempt | None = None
     try:
         form = await _form(request)
-        app, attempt = await _client_app(request, db, form)
+        app, attempt = await _client_app(request, db, form, form.get("grant_type"))
         _refuse_nul(form)
         grant = form.get("grant_type")
         if grant == "client_credentials":
@@ -219,7 +224,7 @@ async def revoke(request: Request, db: AsyncSession) -> Response:
     attempt: SigninAttempt | None = None
     try:
         form = await _form(request)
-        app, attempt = await _client_app(request, db, form)
+        app, attempt = await _client_app(request, db, form, "revoke")
         await oauth_revoke(db, app=app, token=form.get("token"))
     except SigninThrottled as exc:
         return _throttled(exc)
@@ -278,11 +283,15 @@ async def _check_authorize(
     return app, None
 
 
-def _request_problem(params: dict[str, str]) -> str | None:
+def _request_problem(app: OAuthApp, params: dict[str, str]) -> tuple[str, str] | None:
+    """(error, description) of an authorization request ``app`` may not make, or None."""
     if params.get("response_type") != "code":
-        return "unsupported_response_type"
-    if not params.get("code_challenge") or params.get("code_challenge_method") != "S256":
-        return "invalid_request"
+        return "unsupported_response_type", "response_type=code is required."
+    problem = pkce_problem(
+        app, params.get("code_challenge", ""), params.get("code_challenge_method", "")
+    )
+    if problem:
+        return "invalid_request", problem
     return None
 
 
@@ -293,12 +302,12 @@ async def authorize_page(request: Request, db: AsyncSession) -> Response:
     if fatal:
         return _page(app, params, error=fatal, fatal=True, status=400)
     assert app is not None
-    problem = _request_problem(params)
+    problem = _request_problem(app, params)
     if problem:
         return _redirect(  # type: ignore[return-value]
             params["redirect_uri"],
-            error=problem,
-            error_description="PKCE with S256 and response_type=code are required.",
+            error=problem[0],
+            error_description=problem[1],
             state=params.get("state", ""),
         )
     return _page(app, params)
@@ -313,9 +322,9 @@ async def authorize_decide(request: Request, db: AsyncSession) -> Response:
         return _page(app, params, error=fatal, fatal=True, status=400)
     assert app is not None
     redirect_uri, state = params["redirect_uri"], params.get("state", "")
-    problem = _request_problem(params)
+    problem = _request_problem(app, params)
     if problem:
-        return _redirect(redirect_uri, error=problem, state=state)  # type: ignore[return-value]
+        return _redirect(redirect_uri, error=problem[0], state=state)  # type: ignore[return-value]
     if form.get("decision") != "allow":
         return _redirect(redirect_uri, error="access_denied", state=state)  # type: ignore[return-value]
     email = str(form.get("email") or "").strip().lower()

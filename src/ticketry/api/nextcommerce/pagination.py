@@ -54,8 +54,13 @@ def cursor_decode(raw: str | None) -> Cursor | None:
 
 
 def page_url(request: Request, cursor: Cursor) -> str:
-    """The request's own absolute URL with ``cursor`` replaced (other parameters kept)."""
+    """The request's own absolute URL with ``cursor`` replaced (other parameters kept).
+
+    The path is the one the client sent, trailing slash included (``/tickets/`` as the
+    vendor's document writes it): the router matches without it, so ``request.url`` has
+    lost it. Without the raw path (an ASGI server may leave it out), the vendor's form."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
     params.append(("cursor", cursor_encode(cursor)))
-    base = str(request.url).split("?", 1)[0]
-    return f"{base}?{urlencode(params)}"
+    raw = request.scope.get("raw_path")  # as sent: already percent-encoded, no query
+    path = bytes(raw).decode("latin-1") if raw else request.url.path.rstrip("/") + "/"
+    return f"{request.url.scheme}://{request.url.netloc}{path}?{urlencode(params)}"

@@ -1,7 +1,12 @@
 """JSON:API documents as timacdonald/json-api renders Paymenter's resources.
 
 ``{"id": "<string>", "type": ..., "attributes": {...}, "relationships": {...}}``;
-relationships only for requested includes, related resources once each in ``included``.
+related resources once each in ``included``, for requested includes.
+
+Two additions to what the package renders, both what the seed document shows: a ticket's
+``user`` and ``assigned_to`` identifiers are always in its relationships (the ids its
+attributes carry anyway, so no query), and a message's attributes carry ``user_id`` (its
+author). A client written from the seed can then read a conversation without ``include``.
 """
 
 from __future__ import annotations
@@ -47,6 +52,14 @@ def _resource(
     return out
 
 
+def ticket_people(row: TicketRecord) -> dict[str, Any]:
+    """The ticket's ``user`` and ``assigned_to`` identifiers, as the seed shows them."""
+    return {
+        "user": {"data": identifier("users", row.requester_id)},
+        "assigned_to": {"data": identifier("users", row.assignee_contact_id)},
+    }
+
+
 def ticket_resource(row: TicketRecord, relationships: dict[str, Any] | None = None) -> Resource:
     return _resource(
         "tickets",
@@ -62,7 +75,7 @@ def ticket_resource(row: TicketRecord, relationships: dict[str, Any] | None = No
             "updated_at": timestamp(row.updated_at),
             "created_at": timestamp(row.created_at),
         },
-        relationships or {},
+        {**ticket_people(row), **(relationships or {})},
     )
 
 
@@ -73,6 +86,7 @@ def message_resource(row: MessageRecord, relationships: dict[str, Any] | None = 
         {
             "id": row.id,
             "message": row.body,
+            "user_id": row.author_person_id,
             "updated_at": timestamp(row.updated_at),
             "created_at": timestamp(row.created_at),
         },

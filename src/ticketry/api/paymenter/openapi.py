@@ -45,8 +45,12 @@ def _to_many(kind: str) -> dict[str, Any]:
 
 
 def _resource(
-    kind: str, attributes: dict[str, Any], relationships: dict[str, Any]
+    kind: str,
+    attributes: dict[str, Any],
+    relationships: dict[str, Any],
+    always: tuple[str, ...] = (),
 ) -> dict[str, Any]:
+    """A resource schema; ``always``: relationships present without ``include``."""
     out: dict[str, Any] = {
         "type": "object",
         "properties": {
@@ -62,6 +66,9 @@ def _resource(
     }
     if relationships:
         out["properties"]["relationships"] = {"type": "object", "properties": relationships}
+    if always:
+        out["properties"]["relationships"]["required"] = list(always)
+        out["required"].append("relationships")
     return out
 
 
@@ -88,10 +95,17 @@ SCHEMAS: dict[str, Any] = {
             "user": _to_one("UserResourceIdentifier"),
             "assigned_to": _to_one("UserResourceIdentifier"),
         },
+        always=("user", "assigned_to"),
     ),
     "TicketMessageResource": _resource(
         "ticketMessages",
-        {"id": _INT, "message": _STR, "updated_at": _TS, "created_at": _TS},
+        {
+            "id": _INT,
+            "message": _STR,
+            "user_id": {"type": ["integer", "null"]},
+            "updated_at": _TS,
+            "created_at": _TS,
+        },
         {
             "user": _to_one("UserResourceIdentifier"),
             "ticket": _to_one("TicketResourceIdentifier"),
@@ -132,7 +146,10 @@ SCHEMAS: dict[str, Any] = {
             "user_id": {"type": "integer", "description": "The customer (a user id)."},
             "department": {
                 "type": ["string", "null"],
-                "description": "One of the account's departments (default Support, Sales).",
+                "description": (
+                    "One of the account's departments"
+                    " (a new account has Support, Sales, billing, technical)."
+                ),
             },
             "priority": {"type": "string", "enum": ["low", "medium", "high"], "default": "medium"},
             "status": {"type": "string", "enum": ["open", "closed", "replied"], "default": "open"},

@@ -83,11 +83,8 @@ async def ticket_documents(
             relationships["messages"] = {"data": [identifier("ticketMessages", m.id) for m in own]}
             included.add(message_resource(m) for m in own)
         for relation, column in (("user", "requester_id"), ("assigned_to", "assignee_contact_id")):
-            if relation in includes:
+            if relation in includes:  # the identifiers are always there (ticket_resource)
                 person = people.get(getattr(row, column))
-                relationships[relation] = {
-                    "data": identifier("users", person["id"]) if person else None
-                }
                 included.add([user_resource(person) if person else None])
         resources.append(ticket_resource(row, relationships))
     return resources, included

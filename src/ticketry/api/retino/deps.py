@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.common.auth import Principal, authenticate_token
 from ticketry.api.common.decoding import decode_struct, parse_json
+from ticketry.api.common.drf_wire import drf_wire_message
 from ticketry.domain.errors import NotFound, ValidationFailed
 from ticketry.domain.pagination import PageRequest
 from ticketry.http.params import NUL_MESSAGE, has_nul, parse_id
@@ -29,7 +30,7 @@ def runtime(request: Request) -> Runtime:
 
 async def read_body(request: Request, cls: type[S], *, partial: bool = False) -> S:
     raw = parse_json(await request.body(), request.headers.get("content-type"))
-    return decode_struct(raw, cls, partial=partial)
+    return decode_struct(raw, cls, partial=partial, word=drf_wire_message)
 
 
 def page_request(request: Request, page: str | None, page_size: str | None) -> PageRequest:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ticketry.api.common.auth import Principal
 from ticketry.api.retino import schemas as s
 from ticketry.api.retino.deps import page_request
+from ticketry.api.retino.times import iso_ms, iso_ms_or_none
 from ticketry.domain.accounts.models import User
 from ticketry.domain.accounts.rights import TICKETS_VIEW
 from ticketry.domain.catalog.models import (
@@ -143,8 +144,8 @@ async def users_list(
             email=u.email,
             full_name=u.full_name,
             phone_number=u.phone_number,
-            last_activity_at=u.last_activity_at,
-            date_joined=u.created_at,
+            last_activity_at=iso_ms_or_none(u.last_activity_at),
+            date_joined=iso_ms(u.created_at),
         ),
         page,
         page_size,

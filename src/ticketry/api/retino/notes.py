@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ticketry.api.common.auth import Principal
 from ticketry.api.retino import schemas as s
 from ticketry.api.retino.deps import read_body, runtime
+from ticketry.api.retino.times import iso_ms
 from ticketry.domain.accounts.rights import TICKETS_EDIT, TICKETS_VIEW
 from ticketry.domain.conversations.services import internal_note_create
 from ticketry.domain.errors import NotFound, ValidationFailed
@@ -41,7 +42,7 @@ async def internal_note(
         ticket=body.ticket,
         text=message.body,
         author=principal.user.public_id,
-        created_at=message.created_at,
+        created_at=iso_ms(message.created_at),
     )
 
 
@@ -64,8 +65,8 @@ async def _credit_note_out(request: Request, db: AsyncSession, note: CreditNote)
         customer=note.customer,
         lines=note.lines,
         file=file_url,
-        created_at=note.created_at,
-        updated_at=note.updated_at,
+        created_at=iso_ms(note.created_at),
+        updated_at=iso_ms(note.updated_at),
     )
 
 

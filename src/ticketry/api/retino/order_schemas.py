@@ -10,6 +10,7 @@ from typing import Any
 from msgspec import UNSET, Struct, UnsetType
 
 from ticketry.api.retino.schemas import PriceIn, PriceOut
+from ticketry.api.retino.times import DateTimeText
 
 # ---- input ----------------------------------------------------------------------------
 
@@ -134,7 +135,7 @@ class OrderItemOut(Struct):
 
 class OrderStatusOut(Struct):
     name: str
-    date: datetime
+    date: DateTimeText
 
 
 class OrderOut(Struct):
@@ -142,7 +143,7 @@ class OrderOut(Struct):
     code: str
     store_id: str
     remote_id: str | None
-    order_date: datetime | None
+    order_date: DateTimeText | None
     currency: str | None
     language: str | None
     price: PriceOut
@@ -153,8 +154,8 @@ class OrderOut(Struct):
     processing_status: str | None
     payment_status: str | None
     statuses: list[OrderStatusOut]
-    created_at: datetime
-    updated_at: datetime
+    created_at: DateTimeText
+    updated_at: DateTimeText
 
 
 class BulkResultOut(Struct):
@@ -176,4 +177,4 @@ class StoreOut(Struct):
     id: uuid.UUID
     store_id: str
     name: str
-    created_at: datetime
+    created_at: DateTimeText

@@ -20,6 +20,7 @@ from ticketry.api.common.decoding import (
     is_json_media,
     json_decode,
 )
+from ticketry.api.common.drf_wire import drf_wire_message
 from ticketry.api.retino import order_schemas as o
 from ticketry.api.retino import schemas as s
 from ticketry.api.retino.deps import (
@@ -29,6 +30,7 @@ from ticketry.api.retino.deps import (
     raise_param_errors,
 )
 from ticketry.api.retino.errors import retino_errors
+from ticketry.api.retino.times import iso_ms, iso_ms_or_none
 from ticketry.domain.accounts.rights import ORDERS_EDIT, ORDERS_VIEW
 from ticketry.domain.errors import ValidationFailed
 from ticketry.domain.orders import queries, services, upsert
@@ -60,7 +62,7 @@ def _decode(raw: Any, cls: type[S], *, partial: bool = False) -> S:
     try:
         return msgspec.convert(raw, cls)
     except msgspec.ValidationError:
-        return decode_struct(raw, cls, partial=partial)
+        return decode_struct(raw, cls, partial=partial, word=drf_wire_message)
 
 
 # ---- wire → domain --------------------------------------------------------------------
@@ -137,7 +139,7 @@ def order_out(view: OrderView) -> o.OrderOut:
         code=row["code"],
         store_id=row["store_code"],
         remote_id=row["remote_id"],
-        order_date=row["order_date"],
+        order_date=iso_ms_or_none(row["order_date"]),
         currency=row["currency"],
         language=row["language"],
         price=_price_out(row, "price_"),
@@ -159,9 +161,9 @@ def order_out(view: OrderView) -> o.OrderOut:
         ],
         processing_status=row["processing_status"],
         payment_status=row["payment_status"],
-        statuses=[o.OrderStatusOut(name=h["name"], date=h["date"]) for h in view.statuses],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        statuses=[o.OrderStatusOut(name=h["name"], date=iso_ms(h["date"])) for h in view.statuses],
+        created_at=iso_ms(row["created_at"]),
+        updated_at=iso_ms(row["updated_at"]),
     )
 
 
@@ -197,8 +199,8 @@ async def orders_list(
 ) -> s.Paginated[o.OrderOut]:
     """Filters: ``store_id``, ``code``, ``updated_at_from``, ``created_at_from``,
     ``processing_status``, ``payment_status``, ``status`` (either kind). Ordering:
-    ``created_at``, ``updated_at``, ``order_date`` (``-`` for descending); default
-    ``-updated_at``."""
+    ``created_at``, ``updated_at``, ``order_date`` (``-`` for descending; unknown fields are
+    ignored, as DRF does); default ``-updated_at``."""
     principal.require(ORDERS_VIEW)
     errors: dict[str, Any] = {}
     flt = OrderFilter(
@@ -307,7 +309,7 @@ async def orders_bulk(request: Request, db: AsyncSession, principal: Principal) 
                 # The fast path; only a failing order pays for the every-field report.
                 decoded.append((index, order_data(msgspec.convert(element, o.OrderUpsert))))
             except msgspec.ValidationError as exc:
-                failed[index] = collect_errors(element, o.OrderUpsert) or {
+                failed[index] = collect_errors(element, o.OrderUpsert, word=drf_wire_message) or {
                     "non_field_errors": [str(exc)]
                 }
     datas = [d for _, d in decoded]

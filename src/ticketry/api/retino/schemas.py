@@ -9,6 +9,8 @@ from typing import Any, Generic, TypeVar
 
 from msgspec import UNSET, Struct, UnsetType
 
+from ticketry.api.retino.times import DateTimeText
+
 T = TypeVar("T")
 
 
@@ -47,7 +49,7 @@ class BoundOrderOut(Struct):
     id: uuid.UUID
     code: str
     remote_id: str | None
-    order_date: datetime | None
+    order_date: DateTimeText | None
     currency: str | None
 
 
@@ -57,7 +59,7 @@ class ShippingOut(Struct):
     tracking_number: str
     tracking_url: str
     direction: str
-    created_at: datetime
+    created_at: DateTimeText
 
 
 class HistoryItemDataOut(Struct):
@@ -66,7 +68,7 @@ class HistoryItemDataOut(Struct):
     new value."""
 
     text: str
-    created_at: datetime
+    created_at: DateTimeText
     user: uuid.UUID | None
     author: dict[str, Any]
     changes: list[dict[str, Any]]
@@ -94,15 +96,15 @@ class TicketOut(Struct):
     language: str
     country: str | None
     order_id: str | None
-    order_date: datetime | None
+    order_date: DateTimeText | None
     customer_rating: int | None
     customer_rating_comment: str | None
     custom_fields: dict[str, Any]
     verification_state: str
     is_unread: bool
-    created_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
+    created_at: DateTimeText
+    updated_at: DateTimeText
+    closed_at: DateTimeText | None
     history_items: list[HistoryItemOut]
 
 
@@ -131,8 +133,8 @@ class UserOut(Struct):
     email: str
     full_name: str
     phone_number: str
-    last_activity_at: datetime | None
-    date_joined: datetime
+    last_activity_at: DateTimeText | None
+    date_joined: DateTimeText
 
 
 class CustomFieldOptionOut(Struct):
@@ -177,7 +179,7 @@ class InternalNoteOut(Struct):
     ticket: uuid.UUID
     text: str
     author: uuid.UUID | None
-    created_at: datetime
+    created_at: DateTimeText
 
 
 class CreditNoteOut(Struct):
@@ -192,8 +194,8 @@ class CreditNoteOut(Struct):
     customer: dict[str, Any]
     lines: list[dict[str, Any]]
     file: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: DateTimeText
+    updated_at: DateTimeText
 
 
 # ---- input ----------------------------------------------------------------------------

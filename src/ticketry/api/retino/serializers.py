@@ -9,6 +9,7 @@ from msgspec import UNSET, structs
 from sqlalchemy.engine import RowMapping
 
 from ticketry.api.retino import schemas as s
+from ticketry.api.retino.times import iso_ms, iso_ms_or_none
 from ticketry.domain.tickets.commands import CustomerData, ItemData, PriceData, TicketData
 from ticketry.domain.tickets.history import history_entry
 from ticketry.domain.tickets.history_labels import entry_sentence
@@ -37,7 +38,7 @@ def history_item_out(record: HistoryRecord) -> s.HistoryItemOut:
         history_item_type=record.item_type,
         history_item_data=s.HistoryItemDataOut(
             text=entry_sentence(entry),
-            created_at=record.created_at,
+            created_at=iso_ms(record.created_at),
             user=record.user_public_id,
             author=entry.by,
             changes=entry.changes,
@@ -101,7 +102,7 @@ def ticket_out(t: TicketRecord) -> s.TicketOut:
             id=order.public_id,
             code=order.code,
             remote_id=order.remote_id,
-            order_date=order.order_date,
+            order_date=iso_ms_or_none(order.order_date),
             currency=order.currency,
         )
         if order is not None
@@ -114,7 +115,7 @@ def ticket_out(t: TicketRecord) -> s.TicketOut:
                 tracking_number=sh.tracking_number,
                 tracking_url=sh.tracking_url,
                 direction=sh.direction,
-                created_at=sh.created_at,
+                created_at=iso_ms(sh.created_at),
             )
             for sh in t.shipments
         ],
@@ -126,15 +127,15 @@ def ticket_out(t: TicketRecord) -> s.TicketOut:
         language=t.language,
         country=t.country,
         order_id=t.order_id,
-        order_date=t.order_date,
+        order_date=iso_ms_or_none(t.order_date),
         customer_rating=t.customer_rating,
         customer_rating_comment=t.customer_rating_comment,
         custom_fields=t.custom_fields,
         verification_state=t.verification_state,
         is_unread=t.is_unread,
-        created_at=t.created_at,
-        updated_at=t.updated_at,
-        closed_at=t.closed_at,
+        created_at=iso_ms(t.created_at),
+        updated_at=iso_ms(t.updated_at),
+        closed_at=iso_ms_or_none(t.closed_at),
         history_items=[history_item_out(h) for h in t.history],
     )
 

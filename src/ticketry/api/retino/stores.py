@@ -10,13 +10,17 @@ from ticketry.api.common.auth import Principal
 from ticketry.api.retino import order_schemas as o
 from ticketry.api.retino import schemas as s
 from ticketry.api.retino.deps import page_request, read_body
+from ticketry.api.retino.times import iso_ms
 from ticketry.domain.accounts.rights import ORDERS_VIEW, SETTINGS_MANAGE
 from ticketry.domain.orders import queries, services
 
 
 def store_out(row: RowMapping) -> o.StoreOut:
     return o.StoreOut(
-        id=row["public_id"], store_id=row["code"], name=row["name"], created_at=row["created_at"]
+        id=row["public_id"],
+        store_id=row["code"],
+        name=row["name"],
+        created_at=iso_ms(row["created_at"]),
     )
 
 
@@ -50,7 +54,10 @@ async def store_ids_create(request: Request, db: AsyncSession, principal: Princi
         db, account=principal.account, code=body.store_id, name=body.name or ""
     )
     return o.StoreOut(
-        id=store.public_id, store_id=store.code, name=store.name, created_at=store.created_at
+        id=store.public_id,
+        store_id=store.code,
+        name=store.name,
+        created_at=iso_ms(store.created_at),
     )
 
 

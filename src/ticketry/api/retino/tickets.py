@@ -11,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.common.auth import Principal
 from ticketry.api.common.decoding import decode_struct, parse_json
+from ticketry.api.common.drf_wire import drf_wire_message
 from ticketry.api.retino import schemas as s
 from ticketry.api.retino.deps import (
     page_request,
     parse_bool_param,
     parse_datetime_param,
     raise_param_errors,
-    read_body,
 )
 from ticketry.api.retino.serializers import DETAIL, LIST, rename_fields, ticket_data, ticket_out
 from ticketry.domain.accounts.rights import TICKETS_EDIT, TICKETS_VIEW
@@ -72,7 +72,7 @@ async def tickets_list(
     page_size: str | None = None,
 ) -> s.Paginated[s.TicketOut]:
     """Ordering: ``created_at``, ``updated_at``, ``closed_at``, ``-`` for descending,
-    comma-separated; default ``-created_at``."""
+    comma-separated; default ``-created_at``; unknown fields are ignored, as DRF does."""
     principal.require(TICKETS_VIEW)
     errors: dict[str, Any] = {}
     flt = TicketFilter(
@@ -125,7 +125,7 @@ async def tickets_create(request: Request, db: AsyncSession, principal: Principa
     principal.require(TICKETS_EDIT)
     raw = parse_json(await request.body(), request.headers.get("content-type"))
     try:
-        body = decode_struct(raw, s.TicketCreate)
+        body = decode_struct(raw, s.TicketCreate, word=drf_wire_message)
     except ValidationFailed as exc:
         await _add_domain_problems(db, principal.account.id, raw, exc)
         raise
@@ -156,9 +156,13 @@ async def _update(
 ) -> s.TicketOut:
     principal.require(TICKETS_EDIT)
     await queries.ticket_id_for(db, account_id=principal.account.id, ref=ticket_id)
-    body: s.TicketPatch | s.TicketPut = await read_body(
-        request, s.TicketPatch if partial else s.TicketPut, partial=partial
-    )
+    raw = parse_json(await request.body(), request.headers.get("content-type"))
+    try:
+        cls: type[s.TicketPatch | s.TicketPut] = s.TicketPatch if partial else s.TicketPut
+        body = decode_struct(raw, cls, partial=partial, word=drf_wire_message)
+    except ValidationFailed as exc:
+        await _add_domain_problems(db, principal.account.id, raw, exc)
+        raise
     await services.ticket_update(
         db,
         account=principal.account,

@@ -6,6 +6,7 @@ order), built with the same serialiser as ``GET /tickets/{id}``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.retino.serializers import LIST, item_out, ticket_out
+from ticketry.api.retino.times import iso_ms, iso_ms_or_none
 from ticketry.domain.events.models import Event
 from ticketry.domain.orders.models import Order, Store
 from ticketry.domain.refunds.models import CreditNote
@@ -43,6 +45,14 @@ def _plain(value: Any) -> Any:
     return msgspec.to_builtins(value)
 
 
+def _iso_ms_text(value: str) -> str:
+    """A date-time given as ISO text (the caller's encoding) in Retino's form."""
+    try:
+        return iso_ms(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return value
+
+
 class RetinoFlavour:
     name = "retino"
     event_names: tuple[str, ...] = tuple(dict.fromkeys(EVENT_NAMES.values()))
@@ -62,7 +72,7 @@ class RetinoFlavour:
             head: dict[str, Any] = {
                 "event_id": str(event.public_id),
                 "event_type": name,
-                "created_at": _plain(event.created_at),
+                "created_at": iso_ms(event.created_at),
             }
             body: dict[str, Any] | None
             if event.entity_type in ("ticket", "ticket_item"):
@@ -182,7 +192,7 @@ class RetinoFlavour:
                 "code": order.code,
                 "store_id": store_code,
                 "remote_id": order.remote_id,
-                "order_date": _plain(order.order_date),
+                "order_date": iso_ms_or_none(order.order_date),
                 "currency": order.currency,
                 "processing_status": order.processing_status,
                 "payment_status": order.payment_status,
@@ -195,7 +205,7 @@ class RetinoFlavour:
             payload={
                 "event_id": event_public_id,
                 "event_type": TEST_EVENT,
-                "created_at": created_at,
+                "created_at": _iso_ms_text(created_at),
                 "test": True,
             },
         )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
+
+from ticketry.api.retino.times import DateTimeText
 
 
 class WebhookCreate(Struct, forbid_unknown_fields=False):
@@ -36,17 +37,17 @@ class WebhookOut(Struct):
     events: list[str]
     secret: str
     is_active: bool
-    disabled_at: datetime | None
+    disabled_at: DateTimeText | None
     disabled_reason: str
     consecutive_failures: int
-    last_success_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    last_success_at: DateTimeText | None
+    created_at: DateTimeText
+    updated_at: DateTimeText
 
 
 class AttemptOut(Struct):
     id: uuid.UUID
-    created_at: datetime
+    created_at: DateTimeText
     success: bool
     status_code: int | None
     duration_ms: int
@@ -62,9 +63,9 @@ class DeliveryOut(Struct):
     is_test: bool
     is_redelivery: bool
     attempt_count: int
-    next_attempt_at: datetime | None
-    delivered_at: datetime | None
-    created_at: datetime
+    next_attempt_at: DateTimeText | None
+    delivered_at: DateTimeText | None
+    created_at: DateTimeText
     payload: msgspec.Raw
     attempts: list[AttemptOut]
 

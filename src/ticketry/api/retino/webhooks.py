@@ -16,6 +16,7 @@ from ticketry.api.common.auth import Principal
 from ticketry.api.retino import schemas as s
 from ticketry.api.retino import webhook_schemas as w
 from ticketry.api.retino.deps import page_request, read_body, runtime
+from ticketry.api.retino.times import iso_ms, iso_ms_or_none
 from ticketry.api.retino.webhook_events import RETINO
 from ticketry.domain.accounts.rights import SETTINGS_MANAGE
 from ticketry.domain.types import utcnow
@@ -31,12 +32,12 @@ def webhook_out(sub: WebhookSubscription) -> w.WebhookOut:
         events=list(sub.events),
         secret=sub.secret,
         is_active=sub.is_active,
-        disabled_at=sub.disabled_at,
+        disabled_at=iso_ms_or_none(sub.disabled_at),
         disabled_reason=sub.disabled_reason,
         consecutive_failures=sub.consecutive_failures,
-        last_success_at=sub.last_success_at,
-        created_at=sub.created_at,
-        updated_at=sub.updated_at,
+        last_success_at=iso_ms_or_none(sub.last_success_at),
+        created_at=iso_ms(sub.created_at),
+        updated_at=iso_ms(sub.updated_at),
     )
 
 
@@ -50,14 +51,16 @@ def delivery_out(view: DeliveryView) -> w.DeliveryOut:
         is_test=d.is_test,
         is_redelivery=d.is_redelivery,
         attempt_count=d.attempts,
-        next_attempt_at=d.next_attempt_at if d.status in (PENDING, SENDING) else None,
-        delivered_at=d.delivered_at,
-        created_at=d.created_at,
+        next_attempt_at=iso_ms_or_none(
+            d.next_attempt_at if d.status in (PENDING, SENDING) else None
+        ),
+        delivered_at=iso_ms_or_none(d.delivered_at),
+        created_at=iso_ms(d.created_at),
         payload=msgspec.Raw(d.payload.encode()),
         attempts=[
             w.AttemptOut(
                 id=a.public_id,
-                created_at=a.created_at,
+                created_at=iso_ms(a.created_at),
                 success=a.success,
                 status_code=a.status_code,
                 duration_ms=a.duration_ms,

@@ -18,7 +18,7 @@ class Account(Entity, Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     language: Mapped[str] = mapped_column(String(8), nullable=False, default="cs")
     currency: Mapped[str] = mapped_column(String(3), nullable=False, default="CZK")
-    # Free-form per-account settings (e.g. helpdesk departments) that faces may read.
+    # Free-form per-account settings that faces may read (departments are rows: catalog).
     settings: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
 
 

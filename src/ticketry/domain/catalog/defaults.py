@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.domain.accounts.models import Account
+from ticketry.domain.catalog.departments import departments_install_defaults
 from ticketry.domain.catalog.models import (
     CustomField,
     RefundAccount,
@@ -39,6 +40,7 @@ DEFAULT_TAGS = [
 
 async def catalog_install_defaults(session: AsyncSession, *, account: Account) -> None:
     aid = account.id
+    departments_install_defaults(session, account_id=aid)
     for pos, (name, status, is_default) in enumerate(DEFAULT_STATES):
         session.add(
             TicketState(

@@ -100,3 +100,15 @@ class RefundAccount(AccountOwned, Base):
     bank_account: Mapped[str] = mapped_column(String(60), nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     due_date: Mapped[int] = mapped_column(Integer, nullable=False, default=14)  # days
+
+
+class Department(AccountOwned, Base):
+    """A department tickets are filed under (Paymenter's ``department``): reference data an
+    admin edits, matched by its exact name as Paymenter's ``in:`` rule does."""
+
+    __tablename__ = "departments"
+
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    __table_args__ = (UniqueConstraint("account_id", "name"),)

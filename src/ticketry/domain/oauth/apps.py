@@ -73,17 +73,22 @@ async def oauth_app_create(
     scopes: list[str],
     redirect_uris: list[str] | None = None,
     user: User | None = None,
+    public: bool = False,
 ) -> tuple[OAuthApp, str]:
-    """Create an app; returns it with its client secret (shown once, stored hashed)."""
+    """Create an app; returns it with its client secret (shown once, stored hashed).
+
+    A ``public`` app (a browser or mobile app, which cannot keep a secret) has none (""):
+    it authenticates with its client id alone, only for the authorization-code flow, and
+    must use PKCE there."""
     errors = ErrorCollector()
     _check(errors, name=name, scopes=scopes, redirect_uris=redirect_uris or [])
     errors.raise_if_any()
-    secret = generate_token(48)
+    secret = "" if public else generate_token(48)
     app = OAuthApp(
         account_id=account.id,
         name=name.strip(),
         client_id=generate_token(32),
-        client_secret_hash=secret_hash(secret),
+        client_secret_hash=secret_hash(secret) if secret else "",
         scopes=list_to_scope(list(dict.fromkeys(scopes))) or "",
         redirect_uris=list(dict.fromkeys(redirect_uris or [])),
         user_id=user.id if user else None,

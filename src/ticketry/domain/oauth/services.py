@@ -91,13 +91,35 @@ async def oauth_app_get(session: AsyncSession, *, client_id: str) -> OAuthApp | 
     )
 
 
+_PUBLIC_GRANTS = ("authorization_code", "refresh_token", "revoke")
+
+
+def oauth_app_is_confidential(app: OAuthApp) -> bool:
+    """A confidential client has a secret and proves it at the token endpoint; a public one
+    (no secret, ``oauth_app_create(public=True)``) cannot, so PKCE stands in for it."""
+    return bool(app.client_secret_hash)
+
+
 async def oauth_client_authenticate(
-    session: AsyncSession, *, client_id: str | None, client_secret: str | None
+    session: AsyncSession,
+    *,
+    client_id: str | None,
+    client_secret: str | None,
+    grant_type: str | None = None,
 ) -> OAuthApp:
+    """The client, authenticated by its secret; a public client by its id alone, and only
+    for the grants a user started (authorization code, refresh) and for revoking (RFC 7009),
+    never client credentials. ``grant_type`` is the grant asked for, or "revoke"."""
     app = await oauth_app_get(session, client_id=client_id or "")
-    if app is None or not client_secret:
+    if app is None:
         raise OAuthDenied("invalid_client", "Client authentication failed.")
-    if not hmac.compare_digest(app.client_secret_hash, secret_hash(client_secret)):
+    if not oauth_app_is_confidential(app):
+        if client_secret or grant_type not in _PUBLIC_GRANTS:
+            raise OAuthDenied("invalid_client", "Client authentication failed.")
+        return app
+    if not client_secret or not hmac.compare_digest(
+        app.client_secret_hash, secret_hash(client_secret)
+    ):
         raise OAuthDenied("invalid_client", "Client authentication failed.")
     return app
 
@@ -148,6 +170,19 @@ async def oauth_client_credentials(
     )
 
 
+def pkce_problem(app: OAuthApp, code_challenge: str, code_challenge_method: str) -> str | None:
+    """What is wrong with an authorization request's PKCE parameters for ``app``, or None."""
+    if not code_challenge and not code_challenge_method:
+        if oauth_app_is_confidential(app):
+            return None
+        return "PKCE (code_challenge with S256) is required for public clients."
+    if code_challenge_method != "S256":
+        return "code_challenge_method must be S256."
+    if not 43 <= len(code_challenge) <= 128:
+        return "Invalid code_challenge."
+    return None
+
+
 async def oauth_code_create(
     session: AsyncSession,
     *,
@@ -158,11 +193,12 @@ async def oauth_code_create(
     code_challenge: str,
     code_challenge_method: str,
 ) -> str:
-    """An agent consented: a one-time code bound to the redirect URI and PKCE challenge."""
-    if code_challenge_method != "S256":
-        raise OAuthDenied("invalid_request", "code_challenge_method must be S256.")
-    if not 43 <= len(code_challenge) <= 128:
-        raise OAuthDenied("invalid_request", "Invalid code_challenge.")
+    """An agent consented: a one-time code bound to the redirect URI and the PKCE challenge,
+    if any: a confidential client may leave PKCE out (it proves its secret when it exchanges
+    the code, RFC 6749 §4.1), a public one may not (RFC 7636, OAuth 2.1)."""
+    problem = pkce_problem(app, code_challenge, code_challenge_method)
+    if problem:
+        raise OAuthDenied("invalid_request", problem)
     granted = _check_scopes(scopes_parse(scope), scopes_parse(app.scopes)) if scope else app.scopes
     raw = generate_token(48)
     session.add(
@@ -200,9 +236,14 @@ async def oauth_code_exchange(
         raise OAuthDenied("invalid_grant", "The authorization code is invalid or expired.")
     if (redirect_uri or "") != row.redirect_uri:
         raise OAuthDenied("invalid_grant", "redirect_uri does not match.")
-    if not code_verifier or not hmac.compare_digest(
-        create_s256_code_challenge(code_verifier), row.code_challenge
-    ):
+    if row.code_challenge:
+        if not code_verifier or not hmac.compare_digest(
+            create_s256_code_challenge(code_verifier), row.code_challenge
+        ):
+            raise OAuthDenied("invalid_grant", "PKCE verification failed.")
+    elif code_verifier or not oauth_app_is_confidential(app):
+        # A code issued without a challenge: only its confidential client, which has just
+        # proved its secret, may exchange it; a verifier for no challenge is a mix-up.
         raise OAuthDenied("invalid_grant", "PKCE verification failed.")
     row.used_at = utcnow()
     return await _issue(
@@ -306,6 +347,7 @@ __all__ = [
     "IssuedToken",
     "OAuthDenied",
     "oauth_app_get",
+    "oauth_app_is_confidential",
     "oauth_bearer_authenticate",
     "oauth_client_authenticate",
     "oauth_client_credentials",
@@ -313,4 +355,5 @@ __all__ = [
     "oauth_code_exchange",
     "oauth_refresh",
     "oauth_revoke",
+    "pkce_problem",
 ]

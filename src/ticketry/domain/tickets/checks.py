@@ -8,9 +8,9 @@ from typing import Any
 from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ticketry.domain.accounts.departments import account_departments
 from ticketry.domain.accounts.models import User
 from ticketry.domain.catalog.custom_fields import custom_fields_for, custom_values_check
+from ticketry.domain.catalog.departments import department_names
 from ticketry.domain.catalog.models import TICKET_STATUSES, Tag, TicketState, TicketType
 from ticketry.domain.conversations.models import Contact
 from ticketry.domain.errors import Code, ErrorCollector
@@ -62,7 +62,7 @@ async def ticket_data_check(
     if data.department not in (UNSET, None) and check_text(
         errors, "department", data.department, Ticket.department
     ):
-        if data.department not in await account_departments(session, account_id):
+        if data.department not in await department_names(session, account_id):
             errors.add("department", Code.NOT_ALLOWED, value=data.department)
     if data.order_date not in (UNSET, None):
         check_datetime(errors, "order_date", data.order_date)  # type: ignore[arg-type]

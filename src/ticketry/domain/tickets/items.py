@@ -14,6 +14,7 @@ from ticketry.domain.accounts.rights import Grant
 from ticketry.domain.catalog.custom_fields import custom_fields_for, custom_values_check
 from ticketry.domain.errors import Code, ErrorCollector, FieldErrors, NotFound, ValidationFailed
 from ticketry.domain.events.services import event_record
+from ticketry.domain.orders.checks import check_price_data
 from ticketry.domain.refs import Ref, ref_clause, ref_get_or_404
 from ticketry.domain.tickets.commands import ItemData
 from ticketry.domain.tickets.history import Kind, history_record
@@ -21,12 +22,11 @@ from ticketry.domain.tickets.models import Ticket, TicketItem
 from ticketry.domain.tickets.policy import ticket_item_write_check
 from ticketry.domain.tickets.searchdoc import ticket_search_refresh
 from ticketry.domain.types import utcnow
-from ticketry.domain.validation import check_price, check_text
+from ticketry.domain.validation import check_text
 
 # The item's text fields; their columns hold the limits.
 _TEXT_FIELDS = ("name", "manufacturer", "category", "product_id", "variant", "ean", "serial")
 _MAX_AMOUNT = Decimal("100000000")
-_MAX_PRICE = Decimal("100000000000000")
 _PLACES = Decimal("0.0001")
 
 
@@ -42,14 +42,14 @@ async def item_check(
         if not item.amount.is_finite() or item.amount <= 0 or item.amount >= _MAX_AMOUNT:
             errors.add("amount", Code.OUT_OF_RANGE, min=0, max=_MAX_AMOUNT, exclusive=True)
     if item.price not in (UNSET, None):
-        price = item.price
-        parts = [None if v is UNSET else v for v in (price.with_vat, price.without_vat, price.vat)]  # type: ignore[union-attr]
-        for part in parts:
-            if part is not None and (not part.is_finite() or abs(part) >= _MAX_PRICE):
-                errors.add("price", "Ensure prices are finite and below 10^14.")
-                break
+        # The same checks as an order's prices: finite, below 10^14, at most 4 places (the
+        # column's scale: more would be rounded silently), and the three parts add up.
+        problems = check_price_data(item.price)  # type: ignore[arg-type]
+        if list(problems) == ["non_field_errors"]:
+            for message in problems["non_field_errors"]:
+                errors.add("price", message)  # type: ignore[arg-type]
         else:
-            check_price(errors, "price", *parts)  # type: ignore[arg-type]
+            errors.nest("price", problems)
     if item.custom_fields is not UNSET:
         fields = await custom_fields_for(session, account_id=account_id, target="product")
         normalised, cf_errors = custom_values_check(fields, item.custom_fields)
@@ -68,6 +68,11 @@ def item_apply(row: TicketItem, item: ItemData) -> None:
         row.serial = item.serial
     if item.amount is not UNSET:
         row.amount = item.amount
+        row.total_price = None  # a till's line total: derived again from the new amount
+    if item.price is not UNSET:
+        # The price entered here replaces a till's unit price and rate: every face then
+        # derives its view from this price (``pos_math.unit_prices``), not a stale one.
+        row.unit_price = row.vat_rate = row.total_price = None
     if item.price is None:
         row.price_with_vat = row.price_without_vat = row.price_vat = None
     elif item.price is not UNSET:

@@ -166,7 +166,7 @@ async def ticket_pos_apply(
             is_discount_allowed=item.is_discount_allowed,
         )
         maths.append(math)
-        with_vat, without_vat, vat = retino_prices(math, item.unit_price)
+        with_vat, without_vat, vat = retino_prices(math)
         new_rows.append(
             TicketItem(
                 account_id=ticket.account_id,

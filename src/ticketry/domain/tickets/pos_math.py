@@ -13,6 +13,10 @@ Per item, with ``unit_price`` excluding VAT and rates in percent:
 The ticket's total is the sum of its items' totals plus its ``rounding_amount`` (the cash
 rounding a till applies, given by the client, 0 when absent); nothing else is rounded.
 Rounding is half away from zero, as tills do.
+
+A product written on another face (Retino, the portal) carries its unit prices with VAT,
+without VAT and the VAT (4 places) instead: ``unit_prices`` derives the till's view from
+them without re-rounding the price entered with VAT, so every face reads it to the cent.
 """
 
 from __future__ import annotations
@@ -65,6 +69,60 @@ class ItemMath:
     discount_amount: Decimal
 
 
+@dataclass(frozen=True)
+class UnitPrices:
+    """One unit of a product as a till sees it: price without VAT, rate, VAT, with VAT."""
+
+    unit_price: Decimal
+    vat_rate: Decimal
+    vat: Decimal
+    incl_vat: Decimal
+
+
+RATE_PLACES = Decimal("0.01")
+
+
+def unit_prices(
+    *,
+    unit_price: Decimal | None,
+    vat_rate: Decimal | None,
+    with_vat: Decimal | None,
+    without_vat: Decimal | None,
+    vat: Decimal | None,
+) -> UnitPrices:
+    """The one rule every face reads a product's unit price by.
+
+    A till's line (``unit_price`` given) follows the Ticket Model Mathematics. Otherwise the
+    price entered with VAT is kept as entered (deriving it again from a rounded price
+    without VAT and a rate recomputed from it is how 14990.0000 became 14990.000058), the
+    VAT is the part given or the difference of the two others, and the rate follows from
+    them (shown, never used to recompute the price).
+    """
+    if unit_price is not None:
+        rate = vat_rate if vat_rate is not None else ZERO
+        part = vat_of(unit_price, rate)
+        return UnitPrices(unit_price, rate, part, round6(unit_price + part))
+    if with_vat is not None:
+        part = (
+            vat
+            if vat is not None
+            else (with_vat - without_vat if without_vat is not None else ZERO)
+        )
+        net = with_vat - part
+        incl = with_vat
+    else:
+        net = without_vat if without_vat is not None else ZERO
+        part = vat if vat is not None else ZERO
+        incl = net + part
+    if vat_rate is not None:
+        rate = vat_rate
+    elif net:
+        rate = (part * HUNDRED / net).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+    else:
+        rate = ZERO
+    return UnitPrices(round6(net), rate, round6(part), round6(incl))
+
+
 def item_math(
     *,
     unit_price: Decimal,
@@ -73,9 +131,16 @@ def item_math(
     ticket_discount_rate: Decimal | None,
     item_discount_rate: Decimal | None,
     is_discount_allowed: bool,
+    incl_vat: Decimal | None = None,
 ) -> ItemMath:
-    vat = vat_of(unit_price, vat_rate)
-    incl = round6(unit_price + vat)
+    """A line's totals. ``incl_vat``, when given (see ``unit_prices``), is the unit price
+    with VAT as entered; otherwise it is computed from ``unit_price`` and ``vat_rate``."""
+    if incl_vat is None:
+        vat = vat_of(unit_price, vat_rate)
+        incl = round6(unit_price + vat)
+    else:
+        incl = incl_vat
+        vat = round6(incl - unit_price)
     discount = effective_discount(
         ticket_discount_rate, item_discount_rate, is_discount_allowed=is_discount_allowed
     )
@@ -109,11 +174,13 @@ def ticket_math(items: Iterable[ItemMath], rounding_amount: Decimal | None) -> T
     )
 
 
-def retino_prices(math: ItemMath, unit_price: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+def retino_prices(math: ItemMath) -> tuple[Decimal, Decimal, Decimal]:
     """Unit prices as the 4-place product fields other faces show: (with VAT, without, VAT).
 
-    Rounded part by part, so ``without + vat == with`` holds exactly at 4 places.
+    The price with VAT is rounded once, from the till's own unit price with VAT (so a price
+    entered with VAT reads back the same), and the price without VAT is the difference, so
+    ``without + vat == with`` holds exactly at 4 places.
     """
-    without = round4(unit_price)
+    with_vat = round4(math.unit_price_incl_vat)
     vat = round4(math.vat)
-    return without + vat, without, vat
+    return with_vat, with_vat - vat, vat

@@ -4,8 +4,8 @@ receipt's totals, worked out once here (``pos_math``) for whichever face shows r
 What the write stored is taken as it is (the line totals and the ticket's total and
 discount ``ticket_pos_apply`` computed); what it does not store (VAT per unit, the price
 including VAT, the effective discount) and what a line written by another face lacks (its
-unit price and VAT rate, derived from the product's prices) is computed from the same
-rules.
+unit price and VAT rate, derived from the product's prices by ``pos_math.unit_prices``,
+which keeps the price entered with VAT) is computed from the same rules.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ticketry.domain.tickets.pos_math import item_math
+from ticketry.domain.tickets.pos_math import item_math, unit_prices
 from ticketry.domain.tickets.records import ItemRecord, PosItemRecord, PosRecord, TicketRecord
 
 ZERO = Decimal(0)
-RATE_PLACES = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -43,14 +42,16 @@ class Receipt:
 
 def _line(item: ItemRecord, ticket_discount: Decimal | None) -> ReceiptLine:
     pos = item.pos or PosItemRecord()
-    unit_price = pos.unit_price
-    if unit_price is None:  # a product written by another face: derive from its prices
-        unit_price = item.price_without_vat or ZERO
-    vat_rate = pos.vat_rate
-    if vat_rate is None:
-        vat_rate = ZERO
-        if item.price_without_vat and item.price_vat is not None:
-            vat_rate = (item.price_vat * 100 / item.price_without_vat).quantize(RATE_PLACES)
+    # One rule for a till's line and a product another face wrote (``unit_prices``): the
+    # price entered with VAT is kept, not derived again from rounded parts.
+    prices = unit_prices(
+        unit_price=pos.unit_price,
+        vat_rate=pos.vat_rate,
+        with_vat=item.price_with_vat,
+        without_vat=item.price_without_vat,
+        vat=item.price_vat,
+    )
+    unit_price, vat_rate = prices.unit_price, prices.vat_rate
     allowed = pos.is_discount_allowed if pos.is_discount_allowed is not None else True
     math = item_math(
         unit_price=unit_price,
@@ -59,6 +60,7 @@ def _line(item: ItemRecord, ticket_discount: Decimal | None) -> ReceiptLine:
         ticket_discount_rate=ticket_discount,
         item_discount_rate=pos.discount_rate,
         is_discount_allowed=allowed,
+        incl_vat=prices.incl_vat,
     )
     return ReceiptLine(
         item=item,

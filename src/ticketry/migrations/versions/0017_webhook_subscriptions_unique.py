@@ -1,7 +1,7 @@
 """one webhook subscription per format, URL and set of events
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-05
 
 Creating the same subscription twice made a silent duplicate that delivered every event
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | Sequence[str] | None = "0014"
+down_revision: str | Sequence[str] | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,10 +1,10 @@
-"""Reference-data pages: an overview, then ticket states, ticket types, tags and custom
-fields.
+"""Reference-data pages: an overview, then ticket states, ticket types, tags, custom
+fields and departments.
 
 One page per kind lists its rows; an admin also gets a form per row (save, or delete with
 ``action=delete`` and the ``confirm_delete`` box ticked) and one to add a row. A failed
 change renders the page again with 400, the errors next to that form's fields and the typed
-values kept. The four kinds differ only in their form fields and their domain services
+values kept. The kinds differ only in their form fields and their domain services
 (``domain.catalog``), described once each in ``_KINDS``.
 """
 
@@ -22,6 +22,12 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ticketry.domain.catalog.departments import (
+    department_create,
+    department_delete,
+    department_update,
+    departments_all,
+)
 from ticketry.domain.catalog.field_definitions import (
     FIELD_TARGETS,
     OptionInput,
@@ -33,6 +39,7 @@ from ticketry.domain.catalog.models import (
     CUSTOM_FIELD_TYPES,
     TICKET_STATUSES,
     CustomField,
+    Department,
     Tag,
     TicketState,
     TicketType,
@@ -128,6 +135,12 @@ def _type_form(form: FormMultiDict) -> _Parsed:
     return _with_position(form, {"kind": form_text(form, "kind")})
 
 
+def _department_form(form: FormMultiDict) -> _Parsed:
+    values, args, problems = _with_position(form, {})
+    values["name"] = args["name"] = form_text(form, "name")
+    return values, args, problems
+
+
 def _tag_form(form: FormMultiDict) -> _Parsed:
     values = {
         "name": _names(form),
@@ -159,7 +172,7 @@ async def _field_update(session: AsyncSession, *, target: str, key: str, **args:
     return await custom_field_update(session, **args)
 
 
-# ---- the four kinds -------------------------------------------------------------------------
+# ---- the kinds -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -192,6 +205,14 @@ _KINDS: dict[str, _Kind] = {
         custom_field_create,
         _field_update,
         custom_field_delete,
+    ),
+    "departments": _Kind(
+        Department,
+        departments_all,
+        _department_form,
+        department_create,
+        department_update,
+        department_delete,
     ),
 }
 
@@ -290,9 +311,16 @@ async def settings_overview(db: AsyncSession, identity: DeskIdentity) -> Templat
     """Every kind at a glance, each linking to its own page."""
     lookups = await desk_lookups(db, account_id=identity.account.id)
     fields = await custom_fields_all(db, account_id=identity.account.id)
+    departments = await departments_all(db, account_id=identity.account.id)
     return Template(
         template_name="desk/settings.html",
-        context=base_context(identity, lookups=lookups, fields=fields, section="overview"),
+        context=base_context(
+            identity,
+            lookups=lookups,
+            fields=fields,
+            departments=departments,
+            section="overview",
+        ),
     )
 
 
