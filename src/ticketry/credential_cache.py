@@ -19,15 +19,17 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import make_transient_to_detached
 
 from ticketry.domain.accounts.credentials import CHANNEL, credentials_subscribe, epoch_select
 from ticketry.domain.accounts.services import token_mark_used
+from ticketry.domain.apikeys.services import api_key_mark_used
 from ticketry.domain.types import utcnow
 from ticketry.readpath import Read, ReadPath
 
@@ -39,6 +41,14 @@ SQLITE_POLL = 0.05
 PG_POLL = 1.0
 MAX_ENTRIES = 10_000
 TOUCH_EVERY = 300.0  # seconds: "last used" is right to five minutes
+
+
+class _Mark(Protocol):
+    async def __call__(self, conn: AsyncConnection, *, key_hash: str, at: datetime) -> None: ...
+
+
+# How each kind of kept credential records its last use (the prefix of its cache key).
+_MARKS: dict[str, _Mark] = {"token": token_mark_used, "apikey": api_key_mark_used}
 
 
 class CredentialCache:
@@ -109,31 +119,36 @@ class CredentialCache:
 
     # ---- when a token was last used -------------------------------------------------------
 
-    def used(self, key_hash: str) -> None:
-        """The API token with this hash was just used: record it, unless this process did
-        within ``TOUCH_EVERY``. Cheap on the request's path (a dict lookup); the write runs
-        as a task of its own."""
+    def used(self, key: str) -> None:
+        """The credential kept under ``key`` (``token:<hash>``: a Retino token,
+        ``apikey:<hash>``: a Paymenter API key) was just used: record it, unless this
+        process did within ``TOUCH_EVERY``. Cheap on the request's path (a dict lookup);
+        the write runs as a task of its own."""
         if self.engine is None or self._stopping.is_set():
             return
+        kind, _, key_hash = key.partition(":")
+        mark = _MARKS.get(kind)
+        if mark is None or not key_hash:
+            return
         now = time.monotonic()
-        last = self._touched.get(key_hash)
+        last = self._touched.get(key)
         if last is not None and now - last < TOUCH_EVERY:
             return
         if len(self._touched) >= MAX_ENTRIES:
             self._touched.clear()
-        self._touched[key_hash] = now
-        task = asyncio.create_task(self._touch(key_hash), name="token-last-used")
+        self._touched[key] = now
+        task = asyncio.create_task(self._touch(key, mark, key_hash), name="credential-last-used")
         self._touching.add(task)
         task.add_done_callback(self._touching.discard)
 
-    async def _touch(self, key_hash: str) -> None:
+    async def _touch(self, key: str, mark: _Mark, key_hash: str) -> None:
         assert self.engine is not None
         try:
             async with self.engine.begin() as conn:  # a Core connection: no epoch bump
-                await token_mark_used(conn, key_hash=key_hash, at=utcnow())
+                await mark(conn, key_hash=key_hash, at=utcnow())
         except Exception:  # a missed "last used" is not worth failing anything for
-            self._touched.pop(key_hash, None)
-            log.warning("could not record a token's last use", exc_info=True)
+            self._touched.pop(key, None)
+            log.warning("could not record a credential's last use", exc_info=True)
 
     async def touched(self) -> None:
         """Wait for the writes of ``used`` in flight (shutdown, tests)."""

@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 
 from tests.api.paymenter.conftest import BASE, Shop, create_ticket, issue_key
 from ticketry.app import TicketryApp
+from ticketry.domain.accounts.credentials import CredentialEpoch
 from ticketry.domain.apikeys.models import ApiKey
 from ticketry.domain.apikeys.services import api_key_hash
 
@@ -33,6 +34,8 @@ async def test_disabled_key_and_wrong_type(
     app: TicketryApp, client: httpx.AsyncClient, shop: Shop
 ) -> None:
     assert app.runtime is not None
+    # Used first, so the process keeps the key: disabling it must reach that cache too.
+    assert (await client.get(f"{BASE}/tickets", headers=shop.headers)).status_code == 200
     async with app.runtime.sessionmaker() as session:
         await session.execute(
             update(ApiKey).where(ApiKey.token_hash == api_key_hash(shop.key)).values(enabled=False)
@@ -101,9 +104,25 @@ async def test_permissions_per_endpoint(
 async def test_use_is_recorded(app: TicketryApp, client: httpx.AsyncClient, shop: Shop) -> None:
     r = await client.get(f"{BASE}/tickets", headers=shop.headers)
     assert r.status_code == 200
-    assert app.runtime is not None
-    async with app.runtime.sessionmaker() as session:
-        used = await session.scalar(
-            select(ApiKey.last_used_at).where(ApiKey.token_hash == api_key_hash(shop.key))
-        )
+    assert app.runtime is not None and app.runtime.credentials is not None
+
+    async def last_used() -> object:
+        await app.runtime.credentials.touched()  # type: ignore[union-attr]
+        async with app.runtime.sessionmaker() as session:  # type: ignore[union-attr]
+            return await session.scalar(
+                select(ApiKey.last_used_at).where(ApiKey.token_hash == api_key_hash(shop.key))
+            )
+
+    async def epoch() -> object:
+        async with app.runtime.sessionmaker() as session:  # type: ignore[union-attr]
+            return await session.scalar(select(CredentialEpoch.value))
+
+    before = await epoch()
+    used = await last_used()
     assert used is not None
+    # Recording a use moves no credential epoch (no process forgets its cached keys), and
+    # more requests within the interval write nothing.
+    assert await epoch() == before
+    for _ in range(3):
+        assert (await client.get(f"{BASE}/tickets", headers=shop.headers)).status_code == 200
+    assert await last_used() == used

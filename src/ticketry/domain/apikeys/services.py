@@ -5,15 +5,14 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import secrets
-from datetime import timedelta
+from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from ticketry.domain.accounts.models import Account
 from ticketry.domain.apikeys.models import ApiKey
 from ticketry.domain.errors import ValidationFailed
-from ticketry.domain.types import utcnow
 
 # The permissions a key may carry (the admin API's names).
 PERMISSIONS = (
@@ -26,9 +25,6 @@ PERMISSIONS = (
     "admin.ticket_messages.delete",
     "admin.users.view",
 )
-
-# ``last_used_at`` is written at most this often, so reads stay reads.
-TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 def api_key_hash(raw: str) -> str:
@@ -108,11 +104,15 @@ def api_key_allows_ip(key: ApiKey, client_ip: str | None) -> bool:
     return ip in key.ip_addresses
 
 
-async def api_key_touch(session: AsyncSession, *, key: ApiKey) -> bool:
-    """Record the use (at most once a minute, so reads do not all become writes); whether
-    there is something for the caller to commit."""
-    now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at >= TOUCH_INTERVAL:
-        key.last_used_at = now
-        return True
-    return False
+async def api_key_mark_used(conn: AsyncConnection, *, key_hash: str, at: datetime) -> None:
+    """Record a use of the key on ``conn`` (a Core connection: the credentials epoch does
+    not move, so no process forgets its cached credentials for it; the credential cache
+    calls this at most every few minutes per key). Never moves the time back."""
+    await conn.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.token_hash == key_hash,
+            or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < at),
+        )
+        .values(last_used_at=at, updated_at=ApiKey.updated_at)
+    )
