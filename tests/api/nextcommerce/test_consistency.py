@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.api.nextcommerce.helpers import NCClient
 from tests.factories import add_product, create_ticket
@@ -132,3 +132,34 @@ async def test_retino_write_shows_in_nextcommerce(
     assert r.json()["requester"] == eva
     rt = (await client.get(f"/api/v2/tickets/{rt['id']}", headers=tenant.headers)).json()
     assert rt["customer"]["email"] == "eva@example.com" and rt["customer"]["name"] == "Eva"
+
+
+async def test_values_shown_as_their_nearest_are_found_and_kept(
+    nc: NCClient, app: TicketryApp
+) -> None:
+    """An urgent portal ticket shows as ``high`` from ``customer_account``: filters for what
+    it shows find it, and a write of what it shows (a PUT of what was read) keeps it urgent."""
+    t = await nc.create_ticket(subject="Came through the portal", priority="low")
+    other = await nc.create_ticket(subject="Plain", priority="low")
+    assert app.runtime is not None
+    async with app.runtime.sessionmaker() as session:
+        await session.execute(
+            update(Ticket).where(Ticket.id == t["id"]).values(priority="urgent", channel="portal")
+        )
+        await session.commit()
+    shown = (await nc.get(f"/tickets/{t['id']}/")).json()
+    assert (shown["priority"], shown["channel"]) == ("high", "customer_account")
+
+    for query in ("priority=high", "channel=customer_account"):
+        r = await nc.get(f"/tickets/?{query}")
+        assert r.status_code == 200, r.text
+        ids = {row["id"] for row in r.json()["results"]}
+        assert t["id"] in ids and other["id"] not in ids, query
+
+    r = await nc.patch(f"/tickets/{t['id']}/", json={"priority": "high", "subject": "Still"})
+    assert r.status_code == 200, r.text
+    (priority,) = await _lookup(app, select(Ticket.priority).where(Ticket.id == t["id"]))
+    assert priority == "urgent"
+    r = await nc.patch(f"/tickets/{t['id']}/", json={"priority": "medium"})
+    (priority,) = await _lookup(app, select(Ticket.priority).where(Ticket.id == t["id"]))
+    assert priority == "medium"

@@ -16,9 +16,18 @@ from ticketry.domain.tickets.commands import TicketData
 from ticketry.domain.tickets.records import Projection, TicketRecord
 from ticketry.http.params import MAX_ID
 
-# Ticketry's values that Next Commerce does not know, shown as its nearest one.
+# Ticketry's values that Next Commerce does not know, shown as its nearest one; a filter
+# for a shown value finds every ticket shown with it, and a write of the value a ticket
+# already shows keeps what it is (an urgent ticket PUT back with "high" stays urgent).
 PRIORITY_OUT = {"urgent": "high"}
 CHANNEL_OUT = {"portal": "customer_account", "pos": "dashboard"}
+
+
+def shown_as(shown: str | None, out: dict[str, str]) -> list[str] | None:
+    """The domain values a filter for ``shown`` matches (None: no filter)."""
+    if shown is None:
+        return None
+    return [shown, *(value for value, wire in out.items() if wire == shown)]
 
 
 FILES_PATH = "/api/admin/tickets/attachments/"

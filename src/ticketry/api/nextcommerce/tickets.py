@@ -11,7 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ticketry.api.nextcommerce import schemas as s
 from ticketry.api.nextcommerce.deps import Caller, Params, caller_via, check_id, read_body
 from ticketry.api.nextcommerce.pagination import Cursor, cursor_decode, page_url
-from ticketry.api.nextcommerce.serializers import PROJECTION, ticket_data, tickets_out
+from ticketry.api.nextcommerce.serializers import (
+    CHANNEL_OUT,
+    PRIORITY_OUT,
+    PROJECTION,
+    shown_as,
+    ticket_data,
+    tickets_out,
+)
 from ticketry.api.nextcommerce.state import runtime_settings
 from ticketry.domain.accounts.models import User
 from ticketry.domain.conversations.contacts import contact_get_or_create
@@ -91,8 +98,8 @@ async def tickets_list(
         item_ids=q.integers("product"),
         tag_ids=q.integers("tags"),
         type_id=q.integer("ticket_type"),
-        priorities=_one(q.choice("priority", s.PRIORITIES)),
-        channel=q.choice("channel", s.CHANNELS),
+        priorities=shown_as(q.choice("priority", s.PRIORITIES), PRIORITY_OUT),
+        channels=shown_as(q.choice("channel", s.CHANNELS), CHANNEL_OUT),
         created_from=q.day("created_from"),
         created_to=q.day("created_to"),
     )
@@ -226,6 +233,13 @@ async def _update(
     await queries.ticket_id_for(db, account_id=caller.account.id, ref=check_id(ticket_id))
     body = await read_body(request, s.TicketWrite, partial=partial, **_TICKET_FORM)  # type: ignore[arg-type]
     data = await _write_data(db, caller, body)
+    if data.priority is not UNSET and data.priority in PRIORITY_OUT.values():
+        current = await queries.ticket_get_many(
+            db, account_id=caller.account.id, ids=[ticket_id], projection=PROJECTION
+        )
+        now = current[ticket_id].priority if ticket_id in current else None
+        if now is not None and PRIORITY_OUT.get(now) == data.priority:
+            data.priority = UNSET  # the ticket already shows it
     await services.ticket_update(
         db,
         account=caller.account,

@@ -75,7 +75,7 @@ class TicketFilter:
     tag_ids: list[int] | None = None  # any of
     type_id: int | None = None
     state_id: int | None = None
-    channel: str | None = None
+    channels: list[str] | None = None  # any of
     department_contains: list[str] | None = None  # any of, case-insensitive substrings
     created_from: date | None = None  # inclusive, whole days in UTC
     created_to: date | None = None  # inclusive
@@ -175,6 +175,7 @@ def where_clauses(account_id: int, flt: TicketFilter, b: Binder) -> list[ColumnE
         (Ticket.status, flt.statuses),
         (Ticket.priority, flt.priorities),
         (Ticket.requester_id, flt.requester_ids),
+        (Ticket.channel, flt.channels),
     ]
     for column, values in any_of:
         if values is not None:
@@ -187,7 +188,6 @@ def where_clauses(account_id: int, flt: TicketFilter, b: Binder) -> list[ColumnE
         (Ticket.assignee_id, flt.assignee_id),
         (Ticket.order_id, flt.order_number),
         (Ticket.type_id, flt.type_id),
-        (Ticket.channel, flt.channel),
         (Ticket.state_id, flt.state_id),
     ]
     for column, value in equal:
@@ -245,7 +245,7 @@ def is_plain(flt: TicketFilter) -> bool:
         flt.tag_ids,
         flt.type_id,
         flt.state_id,
-        flt.channel,
+        flt.channels,
         flt.department_contains,
         flt.created_from,
         flt.created_to,
