@@ -51,11 +51,13 @@ def parse_datetime_param(errors: dict[str, Any], name: str, value: str | None) -
     assert value is not None
     text = value.strip().replace(" ", "+") if "T" in value else value.strip()
     try:
+        # A date or a time without a zone is UTC, the zone every date-time is written in
+        # (not the server's own, which would make answers depend on where it runs).
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time.min).astimezone()
+            return datetime.combine(date.fromisoformat(text), time.min, UTC)
         parsed = datetime.fromisoformat(text)
         # Normalised to UTC here, so a time UTC cannot hold is a 400, not a 500 later.
-        return (parsed if parsed.tzinfo else parsed.astimezone()).astimezone(UTC)
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
     except (ValueError, OverflowError):
         errors[name] = ["Enter a valid date/time."]
         return None
