@@ -203,3 +203,45 @@ async def test_products_are_the_tickets_items(nc: NCClient, client: httpx.AsyncC
     r = await nc.patch(f"/tickets/{t['id']}/", json={"products": [123456789]})
     assert r.status_code == 400
     assert r.json() == {"products": ['Invalid pk "123456789" - object does not exist.']}
+
+
+async def test_wrong_types_read_as_drf_words_them(nc: NCClient) -> None:
+    # DRF's sentences (the table Retino uses), not msgspec's "Expected `int`, got `str`".
+    r = await nc.post(
+        "/tickets/",
+        json={
+            "subject": 5,
+            "assignee": "x",
+            "products": ["a"],
+            "requester": 1.5,
+            "comment": {"is_public": "maybe", "body": 3, "attachments": 7},
+        },
+    )
+    assert r.status_code == 400
+    assert r.json() == {
+        "subject": ["Not a valid string."],
+        "assignee": ["A valid integer is required."],
+        "products": ["A valid integer is required."],
+        "requester": ["A valid integer is required."],
+        "comment": {
+            "is_public": ["Must be a valid boolean."],
+            "body": ["Not a valid string."],
+            "attachments": ['Expected a list of items but got type "int".'],
+        },
+    }
+    t = await nc.create_ticket()
+    r = await nc.patch(f"/tickets/{t['id']}/", json={"tags": "vip", "order": {}})
+    assert r.status_code == 400
+    assert r.json() == {
+        "tags": ['Expected a list of items but got type "str".'],
+        "order": ["Not a valid string."],
+    }
+    r = await nc.post(
+        f"/tickets/{t['id']}/comments/",
+        data={"body": "Hi", "is_public": "maybe", "author": "me"},
+    )
+    assert r.status_code == 400
+    assert r.json() == {
+        "is_public": ["Must be a valid boolean."],
+        "author": ["A valid integer is required."],
+    }

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import Tenant
-from tests.factories import add_product, create_ticket
+from tests.factories import add_product, create_ticket, ticket_body
 
 PRODUCT_KEYS = {
     "id",
@@ -399,3 +399,103 @@ async def test_price_with_more_than_4_places_is_400(
     assert r.json() == {"price": {"with_vat": message, "without_vat": message}}
     r = await client.get(_url(t["id"]), headers=tenant.headers)
     assert r.json() == []
+
+
+RANGE = ["Ensure this value is greater than 0 and below 100000000."]
+PLACES = ["Ensure that there are no more than 4 decimal places."]
+
+
+async def test_product_write_names_wire_and_rule_errors_at_once(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    # DRF checks every field: a wrong type in one does not hide the rules of the others.
+    t = await create_ticket(client, tenant)
+    p = await add_product(client, tenant, t["id"])
+    r = await client.post(
+        _url(t["id"]),
+        json={"name": 5, "amount": "0", "price": {"with_vat": "1.123456"}},
+        headers=tenant.headers,
+    )
+    assert r.status_code == 400
+    assert r.json() == {
+        "name": ["Not a valid string."],
+        "amount": RANGE,
+        "price": {"with_vat": PLACES},
+    }
+    r = await client.post(
+        _url(t["id"]), json={"name": "", "amount": [1], "ean": 5}, headers=tenant.headers
+    )
+    assert r.status_code == 400
+    assert r.json() == {
+        "name": ["This field is required."],
+        "amount": ["A valid number is required."],
+        "ean": ["Not a valid string."],
+    }
+    r = await client.patch(
+        _url(t["id"], p["id"]),
+        json={"name": 5, "amount": "-1", "serial": "s" * 101},
+        headers=tenant.headers,
+    )
+    assert r.status_code == 400
+    assert r.json() == {
+        "name": ["Not a valid string."],
+        "amount": RANGE,
+        "serial": ["Ensure this field has no more than 100 characters."],
+    }
+    r = await client.put(
+        _url(t["id"], p["id"]),
+        json={"amount": "x", "variant": "v" * 201},
+        headers=tenant.headers,
+    )
+    assert r.status_code == 400
+    assert r.json() == {
+        "name": ["This field is required."],
+        "amount": ["A valid number is required."],
+        "variant": ["Ensure this field has no more than 200 characters."],
+    }
+    r = await client.get(_url(t["id"]), headers=tenant.headers)
+    assert r.json() == [p]
+
+
+async def test_products_of_a_new_ticket_report_per_item(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    # DRF's nested list: one dict per product sent, empty for the good ones; a wrong type in
+    # an item does not hide that item's other errors, nor the ticket's.
+    products = [
+        {"name": "Good"},
+        {"name": "x" * 256, "price": {"with_vat": "abc"}, "amount": "0"},
+        {"name": "Also good", "amount": "-1"},
+        7,
+    ]
+    r = await client.post(
+        "/api/v2/tickets", json=ticket_body(products=products), headers=tenant.headers
+    )
+    assert r.status_code == 400
+    assert r.json() == {
+        "products": [
+            {},
+            {
+                "name": ["Ensure this field has no more than 255 characters."],
+                "price": {"with_vat": ["A valid number is required."]},
+                "amount": RANGE,
+            },
+            {"amount": RANGE},
+            {"non_field_errors": ["Invalid data. Expected a dictionary, but got int."]},
+        ]
+    }
+    # A wire-type error in the ticket does not hide its products' rule errors.
+    body = ticket_body(currency=5, products=[{"name": "Good"}, {"name": "X", "amount": "0"}])
+    r = await client.post("/api/v2/tickets", json=body, headers=tenant.headers)
+    assert r.status_code == 400
+    assert r.json() == {"currency": ["Not a valid string."], "products": [{}, {"amount": RANGE}]}
+    # Every field of the body decodes: the domain's errors come in the same list shape.
+    body = ticket_body(currency="EURO", products=[{"name": "X", "amount": "0"}, {"name": "Good"}])
+    r = await client.post("/api/v2/tickets", json=body, headers=tenant.headers)
+    assert r.status_code == 400
+    assert r.json() == {
+        "currency": ['"EURO" is not a valid ISO 4217 currency code.'],
+        "products": [{"amount": RANGE}, {}],
+    }
+    r = await client.get("/api/v2/tickets", headers=tenant.headers)
+    assert r.json()["count"] == 0

@@ -130,12 +130,7 @@ def collect_errors(
             continue
         nested_list = _list_struct_in(tp)
         if nested_list is not None and isinstance(value, list):
-            subs = [
-                collect_errors(v, nested_list, word=word)
-                if isinstance(v, dict)
-                else {"non_field_errors": ["Invalid data. Expected a dictionary."]}
-                for v in value
-            ]
+            subs = [collect_errors(v, nested_list, word=word) for v in value]
             if any(subs):
                 errors[name] = subs
             continue
@@ -144,6 +139,26 @@ def collect_errors(
         except msgspec.ValidationError as exc:
             errors[name] = [word(str(exc))]
     return errors
+
+
+def decoded_rest(raw: Any, errors: FieldErrors, cls: type[S]) -> S | None:
+    """The fields of ``raw`` that ``errors`` (from ``collect_errors``) does not name, as
+    ``cls`` (a struct with every field optional, a PATCH body); None when ``raw`` is no
+    object or still does not convert. A face checks its rules on them, so one 400 names the
+    wire-type errors and the rule errors of the other fields together."""
+    if not isinstance(raw, dict) or "non_field_errors" in errors:
+        return None
+    names = _encode_names(cls)
+    rest = {k: v for k, v in raw.items() if k not in errors and k in names}
+    try:
+        return msgspec.convert(rest, cls)
+    except msgspec.ValidationError:
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _encode_names(cls: type[msgspec.Struct]) -> frozenset[str]:
+    return frozenset(f.encode_name for f in msgspec.structs.fields(cls))
 
 
 def decode_struct(raw: Any, cls: type[S], *, partial: bool = False, word: Wording = _clean) -> S:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.common.decoding import collect_errors, decode_struct, parse_json
+from ticketry.api.common.drf_wire import drf_wire_message
 from ticketry.api.nextcommerce.errors import BadVersion
 from ticketry.credential_cache import CredentialCache, detached, snapshot
 from ticketry.domain.accounts.models import Account, User
@@ -221,14 +222,18 @@ async def read_body(
     problems = text_problems(raw)
     if problems:
         raise ValidationFailed(problems)
-    errors = collect_errors(raw, cls, partial=partial) if isinstance(raw, dict) else {}
+    errors = (
+        collect_errors(raw, cls, partial=partial, word=drf_wire_message)
+        if isinstance(raw, dict)
+        else {}
+    )
     for name, allowed in (choices or {}).items():
         value = raw.get(name) if isinstance(raw, dict) else None
         if isinstance(value, str) and value not in allowed:
             errors[name] = [f'"{value}" is not a valid choice.']
     if errors:
         raise ValidationFailed(errors)
-    return decode_struct(raw, cls, partial=partial)
+    return decode_struct(raw, cls, partial=partial, word=drf_wire_message)
 
 
 def _coerce(value: str, kind: type | None) -> Any:

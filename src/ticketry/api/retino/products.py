@@ -3,18 +3,52 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from litestar import Request, delete, get, patch, post, put
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.common.auth import Principal
+from ticketry.api.common.decoding import decode_struct, decoded_rest, parse_json
+from ticketry.api.common.drf_wire import drf_wire_message
 from ticketry.api.retino import schemas as s
-from ticketry.api.retino.deps import read_body
 from ticketry.api.retino.serializers import item_data, product_out
 from ticketry.domain.accounts.rights import TICKETS_EDIT, TICKETS_VIEW
+from ticketry.domain.errors import FieldErrors, ValidationFailed
 from ticketry.domain.tickets import items, queries
 
 BASE = "/tickets/{ticket_id:uuid}/products"
+
+
+async def add_product_problems(
+    db: AsyncSession, account_id: int, raw: Any, errors: FieldErrors, *, creating: bool
+) -> None:
+    """The domain's rules checked on the fields of product ``raw`` that decoded, their
+    problems added to ``errors`` (its wire-type errors): one 400 names every bad field of a
+    product at once, as for a ticket (``tickets._add_domain_problems``)."""
+    partial = decoded_rest(raw, errors, s.ProductPatch)
+    if partial is None:
+        return
+    problems = await items.item_check(db, account_id, item_data(partial), creating=creating)
+    for field, field_errors in problems.items():
+        errors.setdefault(field, field_errors)
+
+
+async def _read_product(
+    request: Request,
+    db: AsyncSession,
+    account_id: int,
+    cls: type[s.ProductCreate | s.ProductPatch],
+    *,
+    partial: bool,
+    creating: bool,
+) -> s.ProductCreate | s.ProductPatch:
+    raw = parse_json(await request.body(), request.headers.get("content-type"))
+    try:
+        return decode_struct(raw, cls, partial=partial, word=drf_wire_message)
+    except ValidationFailed as exc:
+        await add_product_problems(db, account_id, raw, exc.errors, creating=creating)
+        raise
 
 
 @get(BASE, operation_id="ticket_products_list", summary="List products in a ticket")
@@ -34,7 +68,9 @@ async def products_create(
 ) -> s.ProductOut:
     principal.require(TICKETS_EDIT)
     await queries.ticket_id_for(db, account_id=principal.account.id, ref=ticket_id)
-    body = await read_body(request, s.ProductCreate)
+    body = await _read_product(
+        request, db, principal.account.id, s.ProductCreate, partial=False, creating=True
+    )
     row = await items.ticket_item_add(
         db,
         account=principal.account,
@@ -71,8 +107,9 @@ async def _update(
     await queries.ticket_item_view(
         db, account_id=principal.account.id, ticket_ref=ticket_id, ref=product_id
     )
-    body: s.ProductPatch | s.ProductCreate = await read_body(
-        request, s.ProductPatch if partial else s.ProductCreate, partial=partial
+    cls = s.ProductPatch if partial else s.ProductCreate
+    body = await _read_product(
+        request, db, principal.account.id, cls, partial=partial, creating=False
     )
     await items.ticket_item_update(
         db,

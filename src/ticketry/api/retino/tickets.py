@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import msgspec
 from litestar import Request, get, patch, post, put
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketry.api.common.auth import Principal
-from ticketry.api.common.decoding import decode_struct, parse_json
+from ticketry.api.common.decoding import decode_struct, decoded_rest, parse_json
 from ticketry.api.common.drf_wire import drf_wire_message
 from ticketry.api.retino import schemas as s
 from ticketry.api.retino.deps import (
@@ -19,6 +18,7 @@ from ticketry.api.retino.deps import (
     parse_datetime_param,
     raise_param_errors,
 )
+from ticketry.api.retino.products import add_product_problems
 from ticketry.api.retino.serializers import DETAIL, LIST, rename_fields, ticket_data, ticket_out
 from ticketry.domain.accounts.rights import TICKETS_EDIT, TICKETS_VIEW
 from ticketry.domain.errors import ErrorCollector, ValidationFailed
@@ -32,21 +32,33 @@ async def _add_domain_problems(
     db: AsyncSession, account_id: int, raw: Any, exc: ValidationFailed
 ) -> None:
     """A body that does not decode (a field missing, of the wrong type) is still checked by
-    the domain in its other fields, so the one 400 names every bad field at once."""
-    if not isinstance(raw, dict) or "non_field_errors" in exc.errors:
-        return
-    rest = {k: v for k, v in raw.items() if k not in exc.errors and k in _PATCH_FIELDS}
-    try:
-        partial = msgspec.convert(rest, s.TicketPatch)
-    except msgspec.ValidationError:
+    the domain in its other fields, and each of its products in theirs, so the one 400
+    names every bad field at once."""
+    partial = decoded_rest(raw, exc.errors, s.TicketPatch)
+    if partial is None:
         return
     problems = ErrorCollector()
     await ticket_data_check(db, account_id, ticket_data(partial), problems)
     for field, errors in rename_fields(problems.errors).items():
         exc.errors.setdefault(field, errors)
+    products = raw.get("products")
+    if not isinstance(products, list):
+        return
+    listed = exc.errors.get("products") or [{} for _ in products]
+    if not all(isinstance(e, dict) for e in listed):
+        return  # a message about the list itself
+    for item, item_errors in zip(products, listed, strict=True):
+        await add_product_problems(db, account_id, item, item_errors, creating=True)
+    if any(listed):
+        exc.errors["products"] = listed
 
 
-_PATCH_FIELDS = frozenset(f.encode_name for f in msgspec.structs.fields(s.TicketPatch))
+def _products_listed(exc: ValidationFailed, count: int) -> None:
+    """The domain keys a product's errors by its index; DRF lists one dict per product
+    sent, empty for the good ones."""
+    found = exc.errors.get("products")
+    if isinstance(found, dict):
+        exc.errors["products"] = [found.get(str(i), {}) for i in range(count)]
 
 
 def _paginated(page: Page[TicketRecord]) -> s.Paginated[s.TicketOut]:
@@ -131,9 +143,13 @@ async def tickets_create(request: Request, db: AsyncSession, principal: Principa
         raise
     data = ticket_data(body)
     data.channel = "api"
-    ticket = await services.ticket_create(
-        db, account=principal.account, actor=principal.user, data=data
-    )
+    try:
+        ticket = await services.ticket_create(
+            db, account=principal.account, actor=principal.user, data=data
+        )
+    except ValidationFailed as exc:
+        _products_listed(exc, len(body.products or ()))
+        raise
     view = await queries.ticket_get(
         db, account_id=principal.account.id, ref=ticket.id, projection=DETAIL
     )
