@@ -21,6 +21,7 @@ from tests.api.portos.helpers import BASE as PORTOS
 from tests.api.portos.helpers import Till, sign_in
 from tests.api.portos.helpers import create as portos_create
 from tests.conftest import Tenant
+from tests.factories import ticket_body
 from ticketry.app import TicketryApp
 from ticketry.domain.conversations.contacts import contact_get_or_create
 from ticketry.domain.tickets.models import Ticket
@@ -202,3 +203,27 @@ async def test_changing_the_customer_moves_the_ticket_to_that_person(
     assert r.json()["requester"] == ticket.requester_id
     back = await _ids(app, id_=ticket.id)
     await _read_everywhere(client, faces, back, ticket.customer_email, NAME)
+
+
+async def test_an_emptied_phone_reads_back_empty_and_the_person_keeps_theirs(
+    app: TicketryApp, client: httpx.AsyncClient, faces: Faces
+) -> None:
+    email = _address()
+    headers = faces.till.retino
+    body = {"customer": {"email": email, "name": NAME, "phone": "601234567"}}
+    r = await client.post("/api/v2/tickets", json=ticket_body(**body), headers=headers)
+    assert r.status_code == 201, r.text
+    first = r.json()
+    r = await client.patch(
+        f"/api/v2/tickets/{first['id']}", json={"customer": {"phone": ""}}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["customer"]["phone"] == ""
+    r = await client.get(f"/api/v2/tickets/{first['id']}", headers=headers)
+    assert (r.json()["customer"]["phone"], r.json()["customer"]["email"]) == ("", email.lower())
+    # The person was not wiped by one ticket's blank: their next ticket shows the phone.
+    r = await client.post(
+        "/api/v2/tickets", json=ticket_body(customer={"email": email}), headers=headers
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["customer"]["phone"] == "601234567"

@@ -14,7 +14,8 @@ The rule, on create and on every update that touches the customer:
   has none, the e-mail it came from (``from_email``). A name or phone given with it becomes
   the person's (``person_resolve``). ``requester: null`` thus names nobody by id; the ticket
   keeps the person of its e-mail (a ticket is detached from a person by clearing the e-mail);
-* a ticket with no e-mail at all has no person: a name alone identifies nobody.
+* a ticket with no e-mail at all has no person: a name alone identifies nobody;
+* a name or phone given empty is emptied on the ticket only: the person keeps theirs.
 """
 
 from __future__ import annotations
@@ -88,6 +89,12 @@ async def ticket_requester_apply(
     )
     if person is not None:
         _show(ticket, person)
+        # A name or phone the command empties is emptied on this ticket (it reads back what
+        # was written), not on the person, whom another face may have told otherwise.
+        if name == "":
+            ticket.customer_name = ""
+        if phone == "":
+            ticket.customer_phone = ""
         return
     ticket.requester_id = None
     ticket.customer_email = ""
