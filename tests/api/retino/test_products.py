@@ -231,6 +231,11 @@ async def test_name_and_text_limits(client: httpx.AsyncClient, tenant: Tenant) -
     for body in ({}, {"name": ""}, {"name": None}):
         r = await client.post(_url(t["id"]), json=body, headers=tenant.headers)
         assert r.status_code == 400 and set(r.json()) == {"name"}, body
+    p = await add_product(client, tenant, t["id"])
+    for change in (client.patch, client.put):  # a product keeps a name on change too
+        r = await change(_url(t["id"], p["id"]), json={"name": " "}, headers=tenant.headers)
+        assert r.status_code == 400, r.text
+        assert r.json() == {"name": ["This field may not be blank."]}
     r = await client.post(
         _url(t["id"]),
         json={"name": "x" * 256, "ean": "1" * 65, "serial": "s" * 101, "variant": "v" * 201},
@@ -427,7 +432,7 @@ async def test_product_write_names_wire_and_rule_errors_at_once(
     )
     assert r.status_code == 400
     assert r.json() == {
-        "name": ["This field is required."],
+        "name": ["This field may not be blank."],
         "amount": ["A valid number is required."],
         "ean": ["Not a valid string."],
     }

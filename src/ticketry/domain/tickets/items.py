@@ -34,8 +34,10 @@ async def item_check(
     session: AsyncSession, account_id: int, item: ItemData, *, creating: bool
 ) -> FieldErrors:
     errors = ErrorCollector()
-    if creating and (item.name is UNSET or not item.name):
+    if creating and item.name is UNSET:
         errors.add("name", Code.REQUIRED)
+    elif item.name is not UNSET and not (item.name or "").strip():
+        errors.add("name", Code.BLANK)  # a product always has a name, on change too
     for field in _TEXT_FIELDS:
         check_text(errors, field, getattr(item, field), getattr(TicketItem, field))
     if item.amount is not UNSET:
